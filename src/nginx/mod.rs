@@ -1,0 +1,143 @@
+//! Everything that touches nginx: the module definition and its directives, configuration merge,
+//! the access-phase handler, the request view the engine reads, client-certificate access through
+//! OpenSSL, header rewriting and logging. This folder is the only place with `unsafe`; each block
+//! says why it holds.
+#![allow(unsafe_code)]
+
+mod access;
+mod client_cert;
+mod conf;
+mod directives;
+mod guard;
+mod headers;
+mod log;
+mod request_context;
+mod request_view;
+
+use std::ffi::{c_char, c_void};
+use std::ptr;
+
+use ngx::ffi::{
+    ngx_array_push, ngx_conf_t, ngx_http_handler_pt, ngx_http_module_t,
+    ngx_http_phases_NGX_HTTP_ACCESS_PHASE, ngx_int_t, ngx_module_t, NGX_HTTP_MODULE, NGX_LOG_EMERG,
+};
+use ngx::http::{HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpCoreModule};
+
+use conf::{LocationConf, MainConf};
+use guard::guarded;
+
+const NGX_OK: ngx_int_t = 0;
+const NGX_ERROR: ngx_int_t = -1;
+const NGX_CONF_OK: *mut c_char = ptr::null_mut();
+const NGX_CONF_ERROR: *mut c_char = usize::MAX as *mut c_char;
+
+pub struct Module;
+
+impl HttpModule for Module {
+    fn module() -> &'static ngx_module_t {
+        // SAFETY: nginx writes the module's index fields while loading, before any request or
+        // configuration callback runs; afterwards the static is only read.
+        unsafe { &*ptr::addr_of!(ngx_http_secrules_module) }
+    }
+}
+
+impl Module {
+    /// This module's slot in per-request context arrays.
+    fn module_index() -> usize {
+        Self::module().ctx_index
+    }
+}
+
+// SAFETY: create_main_conf below allocates exactly a MainConf for this module.
+unsafe impl HttpModuleMainConf for Module {
+    type MainConf = MainConf;
+}
+
+// SAFETY: create_loc_conf below allocates exactly a LocationConf for this module.
+unsafe impl HttpModuleLocationConf for Module {
+    type LocationConf = LocationConf;
+}
+
+/// Allocates a value in the configuration pool; the pool's cleanup drops it with the cycle, so a
+/// reload frees the old configuration's rulesets.
+unsafe fn allocate_in_conf_pool<T: Default>(cf: *mut ngx_conf_t) -> *mut c_void {
+    ngx::core::Pool::from_ngx_pool((*cf).pool).allocate(T::default()) as *mut c_void
+}
+
+unsafe extern "C" fn create_main_conf(cf: *mut ngx_conf_t) -> *mut c_void {
+    // SAFETY: nginx passes the configuration being parsed; its pool outlives the cycle's use.
+    guarded((*cf).log, ptr::null_mut(), || unsafe { allocate_in_conf_pool::<MainConf>(cf) })
+}
+
+unsafe extern "C" fn create_loc_conf(cf: *mut ngx_conf_t) -> *mut c_void {
+    // SAFETY: as above.
+    guarded((*cf).log, ptr::null_mut(), || unsafe { allocate_in_conf_pool::<LocationConf>(cf) })
+}
+
+unsafe extern "C" fn merge_loc_conf(cf: *mut ngx_conf_t, parent: *mut c_void, child: *mut c_void) -> *mut c_char {
+    guarded((*cf).log, NGX_CONF_ERROR, || {
+        // SAFETY: nginx hands us two LocationConf values this module created; parent and child
+        // are distinct allocations, and configuration parsing is single-threaded.
+        let (parent, child) = unsafe { (&*(parent as *const LocationConf), &mut *(child as *mut LocationConf)) };
+        // SAFETY: `cf` is the live http configuration context during merge.
+        let Some(main) = Module::main_conf_mut(unsafe { &*cf }) else {
+            return NGX_CONF_ERROR;
+        };
+        match child.merge(parent, &mut main.rulesets) {
+            Ok(()) => NGX_CONF_OK,
+            Err(error) => {
+                // Logged on the cycle log, not with ngx_conf_log_error: during merge nginx's
+                // "current line" is the end of the http block, which would mislead; the error
+                // names the rule's own file and line.
+                // SAFETY: `cf` is live during merge.
+                log::log_line(unsafe { (*cf).log }, NGX_LOG_EMERG as usize, &format!("secrules: {error}"));
+                NGX_CONF_ERROR
+            }
+        }
+    })
+}
+
+unsafe extern "C" fn postconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
+    guarded((*cf).log, NGX_ERROR, || {
+        // SAFETY: `cf` is the live http configuration context during postconfiguration.
+        let Some(core) = NgxHttpCoreModule::main_conf_mut(unsafe { &*cf }) else {
+            return NGX_ERROR;
+        };
+        // The access phase has no ngx-rust helper; pushing onto the phase's handler array is how
+        // C modules register too. nginx runs a phase's handlers last-registered first, so ours runs
+        // before the built-in access modules (allow/deny, auth_basic, auth_request).
+        let phase = &mut core.phases[ngx_http_phases_NGX_HTTP_ACCESS_PHASE as usize].handlers;
+        // SAFETY: `phase` is an ngx_array_t of ngx_http_handler_pt created by the core module.
+        let slot = unsafe { ngx_array_push(phase) } as *mut ngx_http_handler_pt;
+        if slot.is_null() {
+            return NGX_ERROR;
+        }
+        // SAFETY: `slot` points to a fresh element of the handler array.
+        unsafe { *slot = Some(access::access_handler) };
+        NGX_OK
+    })
+}
+
+static NGX_HTTP_SECRULES_MODULE_CTX: ngx_http_module_t = ngx_http_module_t {
+    preconfiguration: None,
+    postconfiguration: Some(postconfiguration),
+    create_main_conf: Some(create_main_conf),
+    init_main_conf: None,
+    create_srv_conf: None,
+    merge_srv_conf: None,
+    create_loc_conf: Some(create_loc_conf),
+    merge_loc_conf: Some(merge_loc_conf),
+};
+
+// Exports `ngx_modules`, `ngx_module_names` and `ngx_module_order`, which `load_module` looks up.
+ngx::ngx_modules!(ngx_http_secrules_module);
+
+#[used]
+#[no_mangle]
+#[allow(non_upper_case_globals)]
+pub static mut ngx_http_secrules_module: ngx_module_t = ngx_module_t {
+    ctx: ptr::addr_of!(NGX_HTTP_SECRULES_MODULE_CTX) as _,
+    commands: ptr::addr_of_mut!(directives::COMMANDS) as _,
+    type_: NGX_HTTP_MODULE as _,
+    ..ngx_module_t::default()
+};

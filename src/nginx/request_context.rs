@@ -1,0 +1,67 @@
+//! Per-request state kept between the module's handler calls. nginx clears module contexts on
+//! an internal redirect (`error_page`, `try_files`, named locations), yet rules must not run twice
+//! for one client request; the context is therefore also registered as a pool cleanup, where it
+//! survives the redirect and can be found again.
+
+use ngx::ffi::{ngx_http_request_t, ngx_pool_cleanup_add};
+
+use crate::engine::Transaction;
+
+pub struct RequestContext {
+    /// Rules ran and identity headers were rewritten for this request; later passes through the
+    /// access phase (after internal redirects) do nothing.
+    pub processed: bool,
+    /// Kept for the phases that run after the access phase (response and logging).
+    pub transaction: Option<Transaction>,
+}
+
+unsafe extern "C" fn drop_context(data: *mut std::ffi::c_void) {
+    // SAFETY: `data` is the Box leaked in `get_or_create`, dropped exactly once, by the pool.
+    drop(unsafe { Box::from_raw(data as *mut RequestContext) });
+}
+
+/// The request's context, created on first use.
+///
+/// # Safety
+/// `r` must be a live main request of a worker; the returned reference is valid until the
+/// request's pool is destroyed and must not be held across another call of this function.
+pub unsafe fn get_or_create<'r>(r: *mut ngx_http_request_t) -> Option<&'r mut RequestContext> {
+    if let Some(found) = find(r) {
+        return Some(found);
+    }
+    let cleanup = ngx_pool_cleanup_add((*r).pool, 0);
+    if cleanup.is_null() {
+        return None;
+    }
+    let context = Box::into_raw(Box::new(RequestContext { processed: false, transaction: None }));
+    (*cleanup).handler = Some(drop_context);
+    (*cleanup).data = context as *mut _;
+    set_module_ctx(r, context);
+    Some(&mut *context)
+}
+
+unsafe fn set_module_ctx(r: *mut ngx_http_request_t, context: *mut RequestContext) {
+    let index = super::Module::module_index();
+    *(*r).ctx.add(index) = context as *mut _;
+}
+
+/// Finds the context through the module ctx slot, or, after an internal redirect cleared it,
+/// through the pool's cleanup list.
+unsafe fn find<'r>(r: *mut ngx_http_request_t) -> Option<&'r mut RequestContext> {
+    let index = super::Module::module_index();
+    let slot = *(*r).ctx.add(index) as *mut RequestContext;
+    if !slot.is_null() {
+        return Some(&mut *slot);
+    }
+    let mut cleanup = (*(*r).pool).cleanup;
+    while !cleanup.is_null() {
+        let ours: unsafe extern "C" fn(*mut std::ffi::c_void) = drop_context;
+        if (*cleanup).handler.is_some_and(|handler| std::ptr::fn_addr_eq(handler, ours)) {
+            let context = (*cleanup).data as *mut RequestContext;
+            set_module_ctx(r, context);
+            return Some(&mut *context);
+        }
+        cleanup = (*cleanup).next;
+    }
+    None
+}

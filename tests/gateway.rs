@@ -1,0 +1,307 @@
+//! The hospital gateway through the real nginx: mTLS client identity forwarded (and never
+//! forgeable), rules on the client address, headers and certificate, and reliable blocking.
+
+mod common;
+
+use std::sync::OnceLock;
+
+use common::{curl, free_port, EchoBackend, Nginx, Pki, Response};
+
+fn pki() -> &'static Pki {
+    static PKI: OnceLock<Pki> = OnceLock::new();
+    PKI.get_or_init(|| Pki::generate(&std::env::temp_dir().join(format!("secrules-pki-{}", std::process::id()))))
+}
+
+const RULES: &str = r#"
+        secrule 'SecRuleEngine On';
+        secrule 'SecRule REMOTE_ADDR "@ipMatch 34.242.209.15" "id:1001,phase:1,deny,status:403,log,msg:\'blocked IP\'"';
+        secrule 'SecRule REQUEST_HEADERS:user "@streq admin" "id:1002,phase:1,deny,status:403,log,msg:\'admin user blocked\'"';
+"#;
+
+/// Ports of the gateway's servers.
+struct Gateway {
+    nginx: Nginx,
+    _backend: EchoBackend,
+    /// `ssl_verify_client on`
+    mtls: u16,
+    /// `ssl_verify_client optional_no_ca`
+    no_ca: u16,
+    /// `ssl_verify_client optional`
+    optional: u16,
+    /// plain HTTP
+    plain: u16,
+}
+
+impl Gateway {
+    fn start(name: &str) -> Gateway {
+        let pki = pki();
+        let backend = EchoBackend::start();
+        let (mtls, no_ca, optional, plain) = (free_port(), free_port(), free_port(), free_port());
+        let upstream = format!("http://127.0.0.1:{}", backend.port);
+        // What nginx itself knows, forwarded under other names so tests can compare.
+        let nginx_view = r#"
+            proxy_set_header x-nginx-fingerprint $ssl_client_fingerprint;
+            proxy_set_header x-nginx-verify $ssl_client_verify;
+            proxy_set_header x-nginx-s-dn $ssl_client_s_dn;
+            proxy_set_header x-nginx-i-dn $ssl_client_i_dn;
+"#;
+        let tls = format!(
+            "ssl_certificate {}; ssl_certificate_key {};",
+            pki.path("server.crt"),
+            pki.path("server.key")
+        );
+        let http = format!(
+            r#"
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+    secrules on;
+    secrules_client_cert_headers on;
+    underscores_in_headers on;
+{RULES}
+    server {{
+        listen 127.0.0.1:{mtls} ssl;
+        {tls}
+        ssl_client_certificate {ca};
+        ssl_verify_client on;
+        location / {{ proxy_pass {upstream}; {nginx_view} }}
+        location /hospital-only/ {{
+            secrule 'SecRule SSL_CLIENT_S_DN "!@rx (?:^|,)O=General Hospital(?:,|$)" "id:2001,phase:1,deny,status:403,msg:\'certificate not issued to a known hospital\'"';
+            proxy_pass {upstream};
+        }}
+        location /sha256/ {{
+            secrules_client_cert_fingerprint sha256;
+            secrules_client_cert_xfcc on;
+            proxy_pass {upstream};
+        }}
+        location /no-waf/ {{ secrules off; proxy_pass {upstream}; {nginx_view} }}
+        location /no-identity/ {{ secrules_client_cert_headers off; proxy_pass {upstream}; }}
+        location /satisfy-any/ {{ satisfy any; allow all; proxy_pass {upstream}; }}
+        location /static/ {{ alias html/; }}
+    }}
+    server {{
+        listen 127.0.0.1:{no_ca} ssl;
+        {tls}
+        ssl_verify_client optional_no_ca;
+        location / {{ proxy_pass {upstream}; {nginx_view} }}
+    }}
+    server {{
+        listen 127.0.0.1:{optional} ssl;
+        {tls}
+        ssl_client_certificate {ca};
+        ssl_verify_client optional;
+        location / {{ proxy_pass {upstream}; {nginx_view} }}
+    }}
+    server {{
+        listen 127.0.0.1:{plain};
+        location / {{ proxy_pass {upstream}; {nginx_view} }}
+    }}
+"#,
+            ca = pki.path("ca.crt"),
+        );
+        let nginx = Nginx::with_http(name, &http, &[mtls, no_ca, optional, plain]);
+        Gateway { nginx, _backend: backend, mtls, no_ca, optional, plain }
+    }
+
+    fn get(&self, port: u16, path: &str, client: Option<&str>, headers: &[&str]) -> Response {
+        let pki = pki();
+        let scheme = if port == self.plain { "http" } else { "https" };
+        let mut args: Vec<String> = match client {
+            Some(name) if scheme == "https" => pki.curl_client(name),
+            _ => pki.curl_anonymous(),
+        };
+        for header in headers {
+            args.push("-H".into());
+            args.push(header.to_string());
+        }
+        args.push(format!("{scheme}://127.0.0.1:{port}{path}"));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        curl(&refs)
+    }
+}
+
+const SPOOFS: &[&str] = &[
+    "ssl-client-fingerprint: 0000000000000000000000000000000000000000",
+    "SSL-Client-Verify: SUCCESS",
+    "ssl-client-subject-dn: CN=admin,O=General Hospital",
+    "Ssl-Client-Issuer-Dn: CN=Hospital Test CA,O=Hospital Network",
+    "ssl_client_fingerprint: 1111111111111111111111111111111111111111",
+    "x-forwarded-client-cert: Hash=abc;Subject=\"CN=admin\"",
+];
+
+/// No header the client sent under an identity name reached the backend.
+fn assert_no_spoof_reached(response: &Response) {
+    let echoed = common::backend::headers_in_echo(&response.body);
+    for (name, value) in &echoed {
+        assert!(
+            !value.contains("0000000000") && !value.contains("1111111111") && !value.contains("CN=admin"),
+            "spoofed value reached the backend: {name}: {value}\n{}",
+            response.body
+        );
+        assert!(!name.eq_ignore_ascii_case("ssl_client_fingerprint"), "underscore spoof reached backend");
+    }
+}
+
+#[test]
+fn a_client_without_certificate_gets_400() {
+    let gw = Gateway::start("no-cert");
+    assert_eq!(gw.get(gw.mtls, "/", None, &[]).status, 400);
+}
+
+#[test]
+fn an_untrusted_certificate_gets_400() {
+    let gw = Gateway::start("rogue");
+    assert_eq!(gw.get(gw.mtls, "/", Some("rogue"), &[]).status, 400);
+}
+
+#[test]
+fn a_verified_client_reaches_the_backend_with_its_identity() {
+    let gw = Gateway::start("identity");
+    let pki = pki();
+    let response = gw.get(gw.mtls, "/", Some("general"), &[]);
+    assert_eq!(response.status, 200, "{}", gw.nginx.error_log());
+    let fingerprint = response.backend_header("ssl-client-fingerprint").expect("fingerprint forwarded");
+    assert_eq!(fingerprint, pki.fingerprint("general", "sha1"));
+    assert_eq!(fingerprint.len(), 40);
+    assert_eq!(Some(fingerprint), response.backend_header("x-nginx-fingerprint"));
+    assert_eq!(response.backend_header("ssl-client-verify").as_deref(), Some("SUCCESS"));
+    let subject = response.backend_header("ssl-client-subject-dn").unwrap();
+    assert_eq!(subject, pki.dn("general", "-subject"));
+    assert_eq!(subject, "CN=svc-orders,OU=Orders,O=General Hospital,C=NL");
+    assert_eq!(Some(subject), response.backend_header("x-nginx-s-dn"));
+    let issuer = response.backend_header("ssl-client-issuer-dn").unwrap();
+    assert_eq!(issuer, pki.dn("general", "-issuer"));
+    assert_eq!(Some(issuer), response.backend_header("x-nginx-i-dn"));
+}
+
+#[test]
+fn spoofed_identity_headers_never_reach_the_backend() {
+    let gw = Gateway::start("spoof");
+    let pki = pki();
+
+    // Verified client: its real identity replaces the forged one, once.
+    let verified = gw.get(gw.mtls, "/", Some("other"), SPOOFS);
+    assert_eq!(verified.status, 200);
+    assert_no_spoof_reached(&verified);
+    assert_eq!(verified.backend_headers("ssl-client-fingerprint"), vec![pki.fingerprint("other", "sha1")]);
+    assert_eq!(verified.backend_headers("ssl-client-verify"), vec!["SUCCESS".to_string()]);
+    assert_eq!(verified.backend_headers("ssl-client-subject-dn"), vec![pki.dn("other", "-subject")]);
+
+    // Plain HTTP: nothing to forward but the fact that there is no certificate.
+    let plain = gw.get(gw.plain, "/", None, SPOOFS);
+    assert_eq!(plain.status, 200);
+    assert_no_spoof_reached(&plain);
+    assert_eq!(plain.backend_headers("ssl-client-verify"), vec!["NONE".to_string()]);
+    assert!(plain.backend_header("ssl-client-fingerprint").is_none());
+
+    // TLS without a client certificate.
+    let anonymous = gw.get(gw.optional, "/", None, SPOOFS);
+    assert_eq!(anonymous.status, 200);
+    assert_no_spoof_reached(&anonymous);
+    assert_eq!(anonymous.backend_headers("ssl-client-verify"), vec!["NONE".to_string()]);
+    assert!(anonymous.backend_header("ssl-client-fingerprint").is_none());
+
+    // optional_no_ca lets an unverified certificate through: its identity is not forwarded.
+    let unverified = gw.get(gw.no_ca, "/", Some("rogue"), SPOOFS);
+    assert_eq!(unverified.status, 200);
+    assert_no_spoof_reached(&unverified);
+    let nginx_verify = unverified.backend_header("x-nginx-verify").unwrap();
+    assert!(nginx_verify.starts_with("FAILED:"), "{nginx_verify}");
+    assert_eq!(unverified.backend_headers("ssl-client-verify"), vec![nginx_verify]);
+    assert!(unverified.backend_header("ssl-client-fingerprint").is_none());
+    assert!(unverified.backend_header("ssl-client-subject-dn").is_none());
+
+    // The WAF being off for a location does not turn the identity protection off.
+    let no_waf = gw.get(gw.mtls, "/no-waf/", Some("other"), SPOOFS);
+    assert_eq!(no_waf.status, 200);
+    assert_no_spoof_reached(&no_waf);
+    assert_eq!(no_waf.backend_headers("ssl-client-fingerprint"), vec![pki.fingerprint("other", "sha1")]);
+}
+
+#[test]
+fn sha256_fingerprint_and_envoy_xfcc_are_options() {
+    let gw = Gateway::start("xfcc");
+    let pki = pki();
+    let response = gw.get(gw.mtls, "/sha256/", Some("general"), SPOOFS);
+    assert_eq!(response.status, 200);
+    assert_no_spoof_reached(&response);
+    let sha256 = pki.fingerprint("general", "sha256");
+    assert_eq!(response.backend_headers("ssl-client-fingerprint"), vec![sha256.clone()]);
+    let xfcc = response.backend_headers("x-forwarded-client-cert");
+    assert_eq!(
+        xfcc,
+        vec![format!(
+            "Hash={sha256};Subject=\"{}\";URI=spiffe://general.example/orders;DNS=orders.general.example",
+            pki.dn("general", "-subject")
+        )]
+    );
+}
+
+#[test]
+fn identity_headers_can_be_switched_off_per_location() {
+    let gw = Gateway::start("identity-off");
+    let response = gw.get(gw.mtls, "/no-identity/", Some("general"), &["ssl-client-fingerprint: 00"]);
+    assert_eq!(response.status, 200);
+    // Off means the module leaves the request alone, as without the module.
+    assert_eq!(response.backend_headers("ssl-client-fingerprint"), vec!["00".to_string()]);
+    assert!(response.backend_header("ssl-client-verify").is_none());
+}
+
+#[test]
+fn a_blocked_address_behind_the_load_balancer_gets_403() {
+    let gw = Gateway::start("ipmatch");
+    let blocked = gw.get(gw.mtls, "/", Some("general"), &["X-Forwarded-For: 34.242.209.15"]);
+    assert_eq!(blocked.status, 403);
+    let lines = gw.nginx.rule_log_lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let line = &lines[0];
+    assert!(line.contains("[error]"), "{line}");
+    assert!(line.contains("ModSecurity: Access denied with code 403 (phase 1). Matched \"Operator `IpMatch' with parameter `34.242.209.15' against variable `REMOTE_ADDR' (Value: `34.242.209.15' )"), "{line}");
+    assert!(line.contains("[id \"1001\"]") && line.contains("[msg \"blocked IP\"]"), "{line}");
+    assert!(line.contains("[file \"") && line.contains("nginx.conf\"] [line \""), "{line}");
+
+    let other = gw.get(gw.mtls, "/", Some("general"), &["X-Forwarded-For: 34.242.209.16"]);
+    assert_eq!(other.status, 200);
+    assert_eq!(gw.nginx.rule_log_lines().len(), 1);
+}
+
+#[test]
+fn the_user_header_rule_blocks_admin_only() {
+    let gw = Gateway::start("user");
+    assert_eq!(gw.get(gw.mtls, "/", Some("general"), &["user: admin"]).status, 403);
+    assert_eq!(gw.get(gw.mtls, "/", Some("general"), &["USER: admin"]).status, 403);
+    assert_eq!(gw.get(gw.mtls, "/", Some("general"), &["user: user"]).status, 200);
+    assert_eq!(gw.get(gw.mtls, "/", Some("general"), &[]).status, 200);
+    assert_eq!(gw.get(gw.plain, "/", None, &["user: admin"]).status, 403);
+    let lines = gw.nginx.rule_log_lines();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines.iter().all(|l| l.contains("[id \"1002\"]") && l.contains("[msg \"admin user blocked\"]")));
+    // The location that turns the WAF off lets it through.
+    assert_eq!(gw.get(gw.mtls, "/no-waf/", Some("general"), &["user: admin"]).status, 200);
+}
+
+#[test]
+fn rules_check_which_hospital_a_certificate_was_issued_to() {
+    let gw = Gateway::start("hospital");
+    assert_eq!(gw.get(gw.mtls, "/hospital-only/", Some("general"), &[]).status, 200);
+    assert_eq!(gw.get(gw.mtls, "/hospital-only/", Some("other"), &[]).status, 403);
+    let lines = gw.nginx.rule_log_lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("[id \"2001\"]") && lines[0].contains("certificate not issued to a known hospital"));
+    // The location's rule comes on top of the inherited ones.
+    assert_eq!(gw.get(gw.mtls, "/hospital-only/", Some("general"), &["user: admin"]).status, 403);
+}
+
+#[test]
+fn satisfy_any_with_allow_all_cannot_bypass_a_deny() {
+    let gw = Gateway::start("satisfy");
+    assert_eq!(gw.get(gw.mtls, "/satisfy-any/", Some("general"), &["user: admin"]).status, 403);
+    assert_eq!(gw.get(gw.mtls, "/satisfy-any/", Some("general"), &["user: user"]).status, 200);
+}
+
+#[test]
+fn static_content_is_protected_too() {
+    let gw = Gateway::start("static");
+    assert_eq!(gw.get(gw.mtls, "/static/index.html", Some("general"), &["user: admin"]).status, 403);
+    let ok = gw.get(gw.mtls, "/static/index.html", Some("general"), &[]);
+    assert_eq!((ok.status, ok.body.trim()), (200, "static ok"));
+}
