@@ -17,6 +17,11 @@ fn get(port: u16, path: &str, headers: &[&str]) -> u16 {
 
 const ADMIN_RULE: &str = r#"SecRule REQUEST_HEADERS:user "@streq admin" "id:1002,phase:1,deny,status:403,log,msg:'admin user blocked'""#;
 
+/// `rule` as the argument of an nginx directive in single quotes.
+fn quoted(rule: &str) -> String {
+    format!("'{}'", rule.replace('\'', "\\'"))
+}
+
 #[test]
 fn children_inherit_and_override_including_off_under_on() {
     let port = free_port();
@@ -25,7 +30,7 @@ fn children_inherit_and_override_including_off_under_on() {
         &format!(
             r#"
     secrules on;
-    secrule '{ADMIN_RULE}';
+    secrule {admin};
     server {{
         listen 127.0.0.1:{port};
         location / {{ return 200 "root\n"; }}
@@ -46,7 +51,8 @@ fn children_inherit_and_override_including_off_under_on() {
         }}
         location /detect/ {{ secrule 'SecRuleEngine DetectionOnly'; alias html/; }}
     }}
-"#
+"#,
+            admin = quoted(ADMIN_RULE)
         ),
         &[port],
     );
