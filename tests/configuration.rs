@@ -217,8 +217,12 @@ fn a_reload_with_bad_rules_keeps_the_old_rules_serving() {
     assert_eq!(get(port, "/index.html", &["user: admin"]), 403);
 
     std::fs::write(&rules, "SecRule REQUEST_HEADERS:user \"@streq admin\" \"id:1002,phase:1,deny,status:403,bogus\"\n").unwrap();
-    let (ok, _) = nginx.signal("reload");
-    assert!(ok);
+    // `nginx -s reload` parses the configuration first and refuses, naming the problem.
+    let (ok, output) = nginx.signal("reload");
+    assert!(!ok, "{output}");
+    assert!(output.contains("rules.conf:1") && output.contains("bogus"), "{output}");
+    // A SIGHUP (systemctl reload) makes the master try, fail, and keep the old configuration.
+    nginx.hup();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     while !nginx.error_log().contains("bogus") {
         assert!(std::time::Instant::now() < deadline, "reload error not logged:\n{}", nginx.error_log());

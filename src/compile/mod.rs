@@ -1,9 +1,16 @@
-//! SecLang AST -> immutable [`Ruleset`]: regexes and literal matchers built, phases planned,
-//! chains and skip targets resolved, all at configuration time. A `Ruleset` is `Send + Sync` and
-//! shared through `Arc` by every nginx context that uses the same rule sources.
+//! SecLang directives -> immutable [`Ruleset`]: operators, regexes and macros compiled, chains
+//! assembled and rules sorted into their phases, all at configuration time. A `Ruleset` is
+//! `Send + Sync` and shared through `Arc` by every nginx context that uses the same rule sources.
 #![forbid(unsafe_code)]
 
+mod rule;
+
+use std::collections::HashSet;
 use std::path::PathBuf;
+
+pub use rule::{Rule, RuleLink};
+
+use crate::seclang::{self, Directive};
 
 /// Where rules come from, in the order nginx's configuration gives them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -30,3 +37,141 @@ impl std::fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+/// `SecRuleEngine`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EngineMode {
+    On,
+    Off,
+    DetectionOnly,
+}
+
+/// Compiled rules, by phase (index 0 is phase 1).
+#[derive(Debug)]
+pub struct Ruleset {
+    mode: Option<EngineMode>,
+    phases: [Vec<Rule>; 5],
+}
+
+impl Ruleset {
+    /// Parses and compiles `sources` in order.
+    pub fn load(sources: &[RuleSource]) -> Result<Ruleset, ConfigError> {
+        Ruleset::compile(seclang::load(sources)?)
+    }
+
+    fn compile(directives: Vec<Directive>) -> Result<Ruleset, ConfigError> {
+        let mut ruleset = Ruleset { mode: None, phases: Default::default() };
+        let mut ids = HashSet::new();
+        // A rule ending in `chain` waits here for its next link.
+        let mut open_chain: Option<Rule> = None;
+        for directive in directives {
+            let span = directive.span.clone();
+            let error = |reason: String| span.error(reason);
+            match directive.name.to_ascii_lowercase().as_str() {
+                "secruleengine" => {
+                    let [value] = directive.args.as_slice() else {
+                        return Err(error("SecRuleEngine takes one of On, Off, DetectionOnly".into()));
+                    };
+                    ruleset.mode = Some(match value.to_ascii_lowercase().as_str() {
+                        "on" => EngineMode::On,
+                        "off" => EngineMode::Off,
+                        "detectiononly" => EngineMode::DetectionOnly,
+                        _ => return Err(error(format!("SecRuleEngine: \"{value}\" is not On, Off or DetectionOnly"))),
+                    });
+                }
+                "secrule" | "secaction" => {
+                    let link = RuleLink::from_directive(&directive).map_err(error)?;
+                    let rule = match open_chain.take() {
+                        Some(mut head) => {
+                            head.push_link(link).map_err(error)?;
+                            head
+                        }
+                        None => {
+                            let rule = Rule::start(link, &span).map_err(error)?;
+                            if !ids.insert(rule.id) {
+                                return Err(error(format!("rule id {} is already used", rule.id)));
+                            }
+                            rule
+                        }
+                    };
+                    if rule.expects_link() {
+                        open_chain = Some(rule);
+                    } else {
+                        ruleset.phases[rule.phase as usize - 1].push(rule);
+                    }
+                }
+                _ => return Err(error(format!("unknown or unsupported directive \"{}\"", directive.name))),
+            }
+        }
+        if let Some(rule) = open_chain {
+            return Err(ConfigError {
+                file: rule.file.to_string(),
+                line: rule.line,
+                reason: format!("rule {} ends with \"chain\" but no rule follows", rule.id),
+            });
+        }
+        Ok(ruleset)
+    }
+
+    /// The engine mode; without `SecRuleEngine` rules run and block, as in libmodsecurity,
+    /// which treats an unset engine as enabled.
+    pub fn engine_mode(&self) -> EngineMode {
+        self.mode.unwrap_or(EngineMode::On)
+    }
+
+    /// Rules per phase, a chain counting once.
+    pub fn rule_count_per_phase(&self) -> [usize; 5] {
+        std::array::from_fn(|i| self.phases[i].len())
+    }
+
+    pub fn rules(&self, phase: u8) -> &[Rule] {
+        &self.phases[phase as usize - 1]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Ruleset, ConfigError> {
+        Ruleset::load(&[RuleSource::Inline { text: text.to_string(), origin: "/etc/nginx/nginx.conf".into(), line: 10 }])
+    }
+
+    #[test]
+    fn rules_are_sorted_into_phases_with_chains_counted_once() {
+        let ruleset = load(
+            "SecRuleEngine DetectionOnly\n\
+             SecRule REMOTE_ADDR \"@ipMatch 10.0.0.0/8\" \"id:1,phase:1,deny\"\n\
+             SecRule ARGS \"@rx x\" \"id:2,chain\"\n\
+             SecRule REQUEST_METHOD \"@streq POST\" \"t:none\"\n\
+             SecAction \"id:3,phase:5,pass,nolog\"\n",
+        )
+        .unwrap();
+        assert_eq!(ruleset.engine_mode(), EngineMode::DetectionOnly);
+        assert_eq!(ruleset.rule_count_per_phase(), [1, 1, 0, 0, 1]);
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_reason() {
+        let cases: &[(&str, usize, &str)] = &[
+            ("SecRule ARGS \"@nope x\" \"id:1\"", 10, "@nope"),
+            ("\n\nSecRule NOPE \"@rx x\" \"id:1\"", 12, "NOPE"),
+            ("SecRule ARGS \"@rx x\" \"id:1,frob\"", 10, "frob"),
+            ("SecRule ARGS \"@rx (\" \"id:1\"", 10, "does not compile"),
+            ("SecRule ARGS \"@rx x\" \"phase:1\"", 10, "id"),
+            ("SecRule ARGS \"@rx x\" \"id:1\"\nSecRule ARGS \"@rx y\" \"id:1\"", 11, "already used"),
+            ("SecRule ARGS \"@rx x\" \"id:1,chain\"", 10, "chain"),
+            ("SecFoo On", 10, "SecFoo"),
+            ("SecRule ARGS \"@rx x\" \"id:1,t:nothing\"", 10, "nothing"),
+            ("SecRule REMOTE_ADDR:x \"@rx x\" \"id:1\"", 10, "not a collection"),
+            ("SecRule ARGS \"@rx x\" \\\n   \"id:1,\\\n  msg:'unterminated\"", 10, "quote"),
+        ];
+        for (text, line, reason) in cases {
+            let error = load(text).expect_err(text);
+            assert_eq!(error.file, "/etc/nginx/nginx.conf", "{text}");
+            assert_eq!(error.line, *line, "{text}: {error}");
+            assert!(error.reason.contains(reason), "{text}: {error}");
+        }
+        assert_eq!(cases.len(), 11);
+    }
+}

@@ -2,6 +2,165 @@
 //! [`Ruleset`](crate::compile::Ruleset) against a [`RequestView`] and says whether to intervene.
 #![forbid(unsafe_code)]
 
+pub mod actions;
+pub mod macros;
+pub mod operators;
 mod request;
+pub mod transformations;
+pub mod variables;
+
+use std::cell::OnceCell;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub use request::RequestView;
+
+use crate::audit::error_log::{self, MatchedValue};
+use crate::compile::{EngineMode, Rule, RuleLink, Ruleset};
+use actions::{store_setvar, Disruptive};
+use variables::Value;
+
+/// What the transaction tells nginx to do instead of going on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Intervention {
+    pub status: u16,
+    pub rule_id: u64,
+    pub phase: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+}
+
+/// A line for nginx's error log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogMessage {
+    pub level: LogLevel,
+    pub text: String,
+}
+
+/// Per-request state the rules read and write.
+#[derive(Default)]
+pub struct TransactionState {
+    /// TX, keys in lower case.
+    pub tx: BTreeMap<String, Vec<u8>>,
+    pub matched_var: Vec<u8>,
+    pub matched_var_name: String,
+    /// ARGS_GET, parsed on first use.
+    pub query_args: OnceCell<Vec<(Vec<u8>, Vec<u8>)>>,
+}
+
+/// What variables, operators and macros read: the request and the transaction's state.
+pub struct EvalContext<'a> {
+    pub request: &'a dyn RequestView,
+    pub state: &'a TransactionState,
+}
+
+/// One request's run through a ruleset. Owns its state (no borrowed request data), so nginx can
+/// keep it in the request's context between phases.
+pub struct Transaction {
+    ruleset: Arc<Ruleset>,
+    state: TransactionState,
+    log: Vec<LogMessage>,
+    /// The request was denied; later phases run nothing.
+    intervened: bool,
+}
+
+impl Transaction {
+    pub fn new(ruleset: Arc<Ruleset>) -> Transaction {
+        Transaction { ruleset, state: TransactionState::default(), log: Vec::new(), intervened: false }
+    }
+
+    /// Runs phase `phase` (1..=5) against `request`. Returns the intervention if a rule denies;
+    /// never in DetectionOnly, and with the engine Off no rule runs at all.
+    pub fn run_phase(&mut self, phase: u8, request: &dyn RequestView) -> Option<Intervention> {
+        let mode = self.ruleset.engine_mode();
+        if mode == EngineMode::Off || self.intervened || !(1..=5).contains(&phase) {
+            return None;
+        }
+        let ruleset = Arc::clone(&self.ruleset);
+        for rule in ruleset.rules(phase) {
+            let Some(matched) = self.evaluate(rule, request) else {
+                continue;
+            };
+            let denies = rule.disruptive == Disruptive::Deny;
+            let blocking = denies && mode == EngineMode::On;
+            let status = rule.status.unwrap_or(403);
+            if rule.log {
+                let ctx = EvalContext { request, state: &self.state };
+                let text = error_log::line(rule, blocking.then_some(status), &matched, &ctx);
+                let level = if blocking { LogLevel::Error } else { LogLevel::Info };
+                self.log.push(LogMessage { level, text });
+            }
+            if blocking {
+                self.intervened = true;
+                return Some(Intervention { status, rule_id: rule.id, phase });
+            }
+        }
+        None
+    }
+
+    /// Log lines produced so far, taken out.
+    pub fn take_log(&mut self) -> Vec<LogMessage> {
+        std::mem::take(&mut self.log)
+    }
+
+    /// Runs every link of `rule`; all must match. Returns what the last link matched.
+    fn evaluate(&mut self, rule: &Rule, request: &dyn RequestView) -> Option<MatchedValue> {
+        let mut last = None;
+        for link in &rule.links {
+            last = Some(self.evaluate_link(link, request)?);
+        }
+        // Actions of a chain run only once the whole chain matched.
+        for link in &rule.links {
+            for setvar in &link.setvars {
+                let update = setvar.evaluate(&EvalContext { request, state: &self.state });
+                store_setvar(&mut self.state, update);
+            }
+        }
+        last
+    }
+
+    fn evaluate_link(&mut self, link: &RuleLink, request: &dyn RequestView) -> Option<MatchedValue> {
+        if link.targets.is_empty() {
+            return Some(MatchedValue::unconditional());
+        }
+        let mut captures = Vec::new();
+        let found = {
+            let ctx = EvalContext { request, state: &self.state };
+            let mut values: Vec<Value> = Vec::new();
+            for target in &link.targets {
+                target.values(&ctx, &mut values);
+            }
+            values.into_iter().find_map(|Value { name, value }| {
+                let transformed = transformations::apply(&link.transformations, value);
+                let wants_captures = link.capture && !link.negated;
+                let hit = link.operator.matches(&transformed, wants_captures.then_some(&mut captures));
+                (hit != link.negated).then(|| MatchedValue {
+                    variable: name.into_owned(),
+                    value: transformed.into_owned(),
+                    operator: link.operator.log_name(),
+                    parameter: link.parameter.clone(),
+                })
+            })
+        }?;
+        self.state.matched_var = found.value.clone();
+        self.state.matched_var_name = found.variable.clone();
+        if link.capture {
+            for (i, group) in captures.into_iter().enumerate() {
+                self.state.tx.insert(i.to_string(), group);
+            }
+        }
+        Some(found)
+    }
+}
+
+impl MatchedValue {
+    fn unconditional() -> MatchedValue {
+        MatchedValue { variable: String::new(), value: Vec::new(), operator: "UnconditionalMatch", parameter: String::new() }
+    }
+}
+

@@ -21,7 +21,10 @@ pub trait RequestView {
     fn request_line(&self) -> &[u8];
     /// Every request header in the order received, duplicates included.
     fn for_each_header(&self, f: &mut dyn FnMut(&[u8], &[u8]));
-    /// The server name the request was for (the `[hostname ...]` of log lines).
+    /// The decoded path, without the query string (the `[uri ...]` of log lines).
+    fn path(&self) -> &[u8];
+    /// The server address the request arrived on (the `[hostname ...]` of log lines, which
+    /// libmodsecurity fills with the server's IP address).
     fn hostname(&self) -> &[u8];
     /// The transaction id (`UNIQUE_ID`, the `[unique_id ...]` of log lines).
     fn unique_id(&self) -> &[u8];

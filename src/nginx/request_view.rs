@@ -3,7 +3,7 @@
 
 use std::cell::OnceCell;
 
-use ngx::ffi::{ngx_http_request_t, ngx_inet_get_port, ngx_str_t, ngx_table_elt_t};
+use ngx::ffi::{ngx_connection_local_sockaddr, ngx_http_request_t, ngx_inet_get_port, ngx_str_t, ngx_table_elt_t};
 
 use super::client_cert::{self, PeerCertificate};
 use crate::engine::RequestView;
@@ -14,6 +14,7 @@ pub struct NginxRequest {
     unique_id: Vec<u8>,
     peer: OnceCell<Option<PeerCertificate>>,
     certificate: OnceCell<Option<ClientCertificate>>,
+    server_addr: OnceCell<Vec<u8>>,
 }
 
 /// The bytes of an nginx string (empty when unset).
@@ -33,7 +34,13 @@ impl NginxRequest {
     /// `r` must be a live request that outlives the returned view; the view is used only on the
     /// worker thread, within the handler call that created it.
     pub unsafe fn new(r: *mut ngx_http_request_t, unique_id: Vec<u8>) -> NginxRequest {
-        NginxRequest { r, unique_id, peer: OnceCell::new(), certificate: OnceCell::new() }
+        NginxRequest {
+            r,
+            unique_id,
+            peer: OnceCell::new(),
+            certificate: OnceCell::new(),
+            server_addr: OnceCell::new(),
+        }
     }
 
     fn request(&self) -> &ngx_http_request_t {
@@ -98,9 +105,24 @@ impl RequestView for NginxRequest {
         }
     }
 
-    fn hostname(&self) -> &[u8] {
+    fn path(&self) -> &[u8] {
         // SAFETY: as above.
-        unsafe { bytes(&self.request().headers_in.server) }
+        unsafe { bytes(&self.request().uri) }
+    }
+
+    fn hostname(&self) -> &[u8] {
+        self.server_addr.get_or_init(|| {
+            let mut buffer = [0u8; 64];
+            let mut text = ngx_str_t { len: buffer.len(), data: buffer.as_mut_ptr() };
+            // SAFETY: the connection is live; nginx writes at most `text.len` bytes into `buffer`
+            // (a listening socket on a wildcard address is resolved with getsockname).
+            let rc = unsafe { ngx_connection_local_sockaddr(self.request().connection, &mut text, 0) };
+            if rc != 0 {
+                return Vec::new();
+            }
+            // SAFETY: on success `text` describes the bytes nginx wrote into `buffer`.
+            unsafe { bytes(&text) }.to_vec()
+        })
     }
 
     fn unique_id(&self) -> &[u8] {

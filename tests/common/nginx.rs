@@ -128,6 +128,13 @@ impl Nginx {
         (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
     }
 
+    /// Sends SIGHUP to the master, as `systemctl reload` does (`nginx -s reload` refuses to send
+    /// it when it cannot parse the configuration itself).
+    pub fn hup(&self) {
+        let status = Command::new("kill").arg("-HUP").arg(self.child.id().to_string()).status().unwrap();
+        assert!(status.success());
+    }
+
     /// Whether the master process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

@@ -1,0 +1,82 @@
+//! Actions: what a rule does and says about itself. Parsed at load time into [`RuleActions`];
+//! one file per family (metadata, disruptive, flow, logging, setvar).
+
+mod disruptive;
+mod flow;
+mod logging;
+mod metadata;
+mod setvar;
+
+pub use disruptive::Disruptive;
+pub use setvar::{store as store_setvar, SetVar};
+
+use super::macros::Macro;
+use super::transformations::Transformation;
+
+/// Everything the action list of one rule (or chain link) says.
+#[derive(Debug, Default)]
+pub struct RuleActions {
+    pub id: Option<u64>,
+    pub phase: Option<u8>,
+    pub disruptive: Option<Disruptive>,
+    pub status: Option<u16>,
+    pub log: Option<bool>,
+    pub auditlog: Option<bool>,
+    pub msg: Option<Macro>,
+    pub logdata: Option<Macro>,
+    pub tags: Vec<String>,
+    pub severity: Option<u8>,
+    pub rev: String,
+    pub ver: String,
+    pub maturity: u8,
+    pub accuracy: u8,
+    /// `t:` in order; `t:none` clears what came before it.
+    pub transformations: Vec<Transformation>,
+    pub chain: bool,
+    pub capture: bool,
+    pub setvars: Vec<SetVar>,
+}
+
+impl RuleActions {
+    /// Parses `id:1,phase:1,deny,msg:'...'`.
+    pub fn parse(list: &str) -> Result<RuleActions, String> {
+        let mut actions = RuleActions::default();
+        for (name, value) in crate::seclang::split_actions(list)? {
+            actions.apply(&name, value)?;
+        }
+        Ok(actions)
+    }
+
+    fn apply(&mut self, name: &str, value: Option<String>) -> Result<(), String> {
+        let value_of = |value: Option<String>| value.ok_or_else(|| format!("action \"{name}\" needs a value"));
+        match name.to_ascii_lowercase().as_str() {
+            "id" => self.id = Some(metadata::id(&value_of(value)?)?),
+            "rev" => self.rev = value_of(value)?,
+            "ver" => self.ver = value_of(value)?,
+            "maturity" => self.maturity = metadata::small_number(name, &value_of(value)?)?,
+            "accuracy" => self.accuracy = metadata::small_number(name, &value_of(value)?)?,
+            "msg" => self.msg = Some(Macro::parse(&value_of(value)?)?),
+            "logdata" => self.logdata = Some(Macro::parse(&value_of(value)?)?),
+            "tag" => self.tags.push(value_of(value)?),
+            "severity" => self.severity = Some(metadata::severity(&value_of(value)?)?),
+            "deny" | "pass" | "block" => self.disruptive = Some(Disruptive::from_name(name)),
+            "status" => self.status = Some(disruptive::status(&value_of(value)?)?),
+            "phase" => self.phase = Some(flow::phase(&value_of(value)?)?),
+            "chain" => self.chain = true,
+            "capture" => self.capture = true,
+            "log" | "nolog" => self.log = Some(logging::enabled(name)),
+            "auditlog" | "noauditlog" => self.auditlog = Some(logging::enabled(name)),
+            "t" => {
+                let transformation = value_of(value)?;
+                if transformation.eq_ignore_ascii_case("none") {
+                    self.transformations.clear();
+                } else {
+                    self.transformations.push(Transformation::from_name(&transformation)?);
+                }
+            }
+            "setvar" => self.setvars.push(SetVar::parse(&value_of(value)?)?),
+            _ => return Err(format!("unknown or unsupported action \"{name}\"")),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,247 @@
+//! Variables (`REQUEST_HEADERS:user`, `&ARGS`, `!ARGS:id`): what a rule looks at. A [`Target`]
+//! is compiled at load time; at run time it yields (name, value) pairs from the request view and
+//! the transaction. One file per family of variables.
+
+mod args;
+mod headers;
+mod request_line;
+mod ssl_client;
+mod transaction;
+
+use std::borrow::Cow;
+
+use super::operators::Operator;
+use super::EvalContext;
+
+/// One (name, value) a rule's operator will see; the name is what log lines show.
+pub struct Value<'a> {
+    pub name: Cow<'a, str>,
+    pub value: Cow<'a, [u8]>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variable {
+    RemoteAddr,
+    RemotePort,
+    RequestMethod,
+    RequestUri,
+    RequestLine,
+    RequestProtocol,
+    QueryString,
+    RequestHeaders,
+    RequestHeadersNames,
+    Args,
+    ArgsGet,
+    ArgsNames,
+    ArgsGetNames,
+    SslClientVerify,
+    SslClientFingerprint,
+    SslClientSDn,
+    SslClientIDn,
+    SslClientSerial,
+    SslClientSan,
+    Tx,
+    UniqueId,
+    MatchedVar,
+    MatchedVarName,
+}
+
+const NAMES: &[(&str, Variable)] = &[
+    ("REMOTE_ADDR", Variable::RemoteAddr),
+    ("REMOTE_PORT", Variable::RemotePort),
+    ("REQUEST_METHOD", Variable::RequestMethod),
+    ("REQUEST_URI", Variable::RequestUri),
+    ("REQUEST_LINE", Variable::RequestLine),
+    ("REQUEST_PROTOCOL", Variable::RequestProtocol),
+    ("QUERY_STRING", Variable::QueryString),
+    ("REQUEST_HEADERS", Variable::RequestHeaders),
+    ("REQUEST_HEADERS_NAMES", Variable::RequestHeadersNames),
+    ("ARGS", Variable::Args),
+    ("ARGS_GET", Variable::ArgsGet),
+    ("ARGS_NAMES", Variable::ArgsNames),
+    ("ARGS_GET_NAMES", Variable::ArgsGetNames),
+    ("SSL_CLIENT_VERIFY", Variable::SslClientVerify),
+    ("SSL_CLIENT_FINGERPRINT", Variable::SslClientFingerprint),
+    ("SSL_CLIENT_S_DN", Variable::SslClientSDn),
+    ("SSL_CLIENT_I_DN", Variable::SslClientIDn),
+    ("SSL_CLIENT_SERIAL", Variable::SslClientSerial),
+    ("SSL_CLIENT_SAN", Variable::SslClientSan),
+    ("TX", Variable::Tx),
+    ("UNIQUE_ID", Variable::UniqueId),
+    ("MATCHED_VAR", Variable::MatchedVar),
+    ("MATCHED_VAR_NAME", Variable::MatchedVarName),
+];
+
+impl Variable {
+    pub fn from_name(name: &str) -> Result<Variable, String> {
+        NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|&(_, v)| v)
+            .ok_or_else(|| format!("unknown or unsupported variable \"{name}\""))
+    }
+
+    pub fn name(&self) -> &'static str {
+        NAMES.iter().find(|(_, v)| v == self).map(|(n, _)| *n).expect("every variable is named")
+    }
+
+    /// Collections hold key/value pairs and take `:key` selectors; the rest are single values.
+    fn is_collection(&self) -> bool {
+        matches!(
+            self,
+            Variable::RequestHeaders
+                | Variable::RequestHeadersNames
+                | Variable::Args
+                | Variable::ArgsGet
+                | Variable::ArgsNames
+                | Variable::ArgsGetNames
+                | Variable::SslClientSan
+                | Variable::Tx
+        )
+    }
+
+    /// Every (key, value) of the variable; single-valued variables have an empty key.
+    fn each(&self, ctx: &EvalContext, f: &mut dyn FnMut(&[u8], Cow<'_, [u8]>)) {
+        match self {
+            Variable::RemoteAddr
+            | Variable::RemotePort
+            | Variable::RequestMethod
+            | Variable::RequestUri
+            | Variable::RequestLine
+            | Variable::RequestProtocol
+            | Variable::QueryString
+            | Variable::UniqueId => request_line::each(*self, ctx, f),
+            Variable::RequestHeaders => headers::each(ctx, f),
+            Variable::RequestHeadersNames => headers::each_name(ctx, f),
+            Variable::Args | Variable::ArgsGet => args::each(ctx, f),
+            Variable::ArgsNames | Variable::ArgsGetNames => args::each_name(ctx, f),
+            Variable::SslClientVerify
+            | Variable::SslClientFingerprint
+            | Variable::SslClientSDn
+            | Variable::SslClientIDn
+            | Variable::SslClientSerial
+            | Variable::SslClientSan => ssl_client::each(*self, ctx, f),
+            Variable::Tx | Variable::MatchedVar | Variable::MatchedVarName => transaction::each(*self, ctx, f),
+        }
+    }
+}
+
+/// How a target picks members of a collection.
+#[derive(Debug)]
+pub enum Selector {
+    /// `:name`, compared case-insensitively.
+    Key(Vec<u8>),
+    /// `:/regex/`
+    Regex(Operator),
+}
+
+impl Selector {
+    fn parse(key: &str) -> Result<Selector, String> {
+        let key = key.trim_matches('\'');
+        if key.len() >= 2 && key.starts_with('/') && key.ends_with('/') {
+            return Ok(Selector::Regex(Operator::compile("rx", &key[1..key.len() - 1])?));
+        }
+        Ok(Selector::Key(key.as_bytes().to_ascii_lowercase()))
+    }
+
+    fn selects(&self, key: &[u8]) -> bool {
+        match self {
+            Selector::Key(wanted) => key.eq_ignore_ascii_case(wanted),
+            Selector::Regex(rx) => rx.matches(key, None),
+        }
+    }
+}
+
+/// One compiled item of a rule's variable list.
+#[derive(Debug)]
+pub struct Target {
+    pub variable: Variable,
+    pub selector: Option<Selector>,
+    /// `&VAR`: the number of values instead of the values.
+    pub count: bool,
+    /// `!VAR:key` items of the same list, applied to this target.
+    pub exclusions: Vec<Selector>,
+}
+
+/// Parses a rule's variable list (`REQUEST_HEADERS:user|!ARGS:id|&ARGS`).
+pub fn parse_targets(list: &str) -> Result<Vec<Target>, String> {
+    let mut targets: Vec<Target> = Vec::new();
+    let mut exclusions: Vec<(Variable, Selector)> = Vec::new();
+    for item in list.split('|').map(str::trim) {
+        if item.is_empty() {
+            return Err(format!("empty variable in \"{list}\""));
+        }
+        let (exclude, count, rest) = match item.as_bytes()[0] {
+            b'!' => (true, false, &item[1..]),
+            b'&' => (false, true, &item[1..]),
+            _ => (false, false, item),
+        };
+        let (name, key) = match rest.split_once(':') {
+            Some((name, key)) => (name, Some(key)),
+            None => (rest, None),
+        };
+        let variable = Variable::from_name(name)?;
+        if key.is_some() && !variable.is_collection() {
+            return Err(format!("variable \"{name}\" is not a collection and takes no \":key\""));
+        }
+        let selector = key.map(Selector::parse).transpose()?;
+        if exclude {
+            let selector = selector.ok_or_else(|| format!("\"{item}\": an exclusion needs a key"))?;
+            exclusions.push((variable, selector));
+        } else {
+            targets.push(Target { variable, selector, count, exclusions: Vec::new() });
+        }
+    }
+    for (variable, selector) in exclusions {
+        let target = targets
+            .iter_mut()
+            .find(|t| t.variable == variable && t.selector.is_none())
+            .ok_or_else(|| format!("exclusion of {} without {} in \"{list}\"", variable.name(), variable.name()))?;
+        target.exclusions.push(selector);
+    }
+    Ok(targets)
+}
+
+impl Target {
+    /// The values this target yields for the request.
+    pub fn values<'a>(&self, ctx: &'a EvalContext, out: &mut Vec<Value<'a>>) {
+        let mut selected: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        self.variable.each(ctx, &mut |key, value| {
+            if let Some(selector) = &self.selector {
+                if !selector.selects(key) {
+                    return;
+                }
+            }
+            if self.exclusions.iter().any(|e| e.selects(key)) {
+                return;
+            }
+            selected.push((key.to_vec(), value.into_owned()));
+        });
+        let base = self.variable.name();
+        if self.count {
+            out.push(Value { name: Cow::Borrowed(base), value: Cow::Owned(selected.len().to_string().into_bytes()) });
+            return;
+        }
+        for (key, value) in selected {
+            let name = if self.variable.is_collection() {
+                Cow::Owned(format!("{base}:{}", String::from_utf8_lossy(&key)))
+            } else {
+                Cow::Borrowed(base)
+            };
+            out.push(Value { name, value: Cow::Owned(value) });
+        }
+    }
+}
+
+/// Looks up `NAME` or `COLLECTION.key` for macro expansion (`%{REQUEST_HEADERS.host}`): the first
+/// value, if any.
+pub fn lookup(ctx: &EvalContext, name: &str, key: Option<&str>) -> Option<Vec<u8>> {
+    let variable = Variable::from_name(name).ok()?;
+    let mut found = None;
+    variable.each(ctx, &mut |k, v| {
+        if found.is_none() && key.is_none_or(|key| k.eq_ignore_ascii_case(key.as_bytes())) {
+            found = Some(v.into_owned());
+        }
+    });
+    found
+}

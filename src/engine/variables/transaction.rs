@@ -1,0 +1,20 @@
+//! Variables the transaction itself holds: TX (set by `setvar`, and TX:0-9 by `capture`),
+//! MATCHED_VAR and MATCHED_VAR_NAME (the last value an operator matched).
+
+use std::borrow::Cow;
+
+use super::Variable;
+use crate::engine::EvalContext;
+
+pub fn each(variable: Variable, ctx: &EvalContext, f: &mut dyn FnMut(&[u8], Cow<'_, [u8]>)) {
+    match variable {
+        Variable::Tx => {
+            for (name, value) in &ctx.state.tx {
+                f(name.as_bytes(), Cow::Borrowed(value));
+            }
+        }
+        Variable::MatchedVar => f(b"", Cow::Borrowed(&ctx.state.matched_var)),
+        Variable::MatchedVarName => f(b"", Cow::Borrowed(ctx.state.matched_var_name.as_bytes())),
+        _ => unreachable!("dispatched by Variable::each"),
+    }
+}
