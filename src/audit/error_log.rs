@@ -7,7 +7,9 @@
 //! [ver ""] [maturity "0"] [accuracy "0"] [hostname "..."] [uri "/"] [unique_id "..."] [ref ""]`
 //!
 //! Limits as libmodsecurity's: parameter 200 characters, value 100, data 200, uri 200. Bytes
-//! outside printable ASCII are written `\xNN`, so a request cannot forge or split log lines.
+//! outside printable ASCII are written `\xNN`, so a request cannot split log lines; in the matched
+//! value `"` and `\` are written `\x22` and `\x5c` too (libmodsecurity leaves them), so a request
+//! cannot forge a `[id "..."]` field that log parsers would read before the real one.
 
 use std::fmt::Write;
 
@@ -41,7 +43,7 @@ pub fn line(rule: &Rule, blocked: Option<u16>, matched: &MatchedValue, ctx: &Eva
             matched.operator,
             limit_to(200, &matched.parameter),
             matched.variable,
-            limit_to(100, &hex_if_needed(&matched.value)),
+            limit_to(100, &hex_escaped(&matched.value, true)),
         );
     }
     let expand = |m: &Option<crate::engine::macros::Macro>| {
@@ -65,7 +67,7 @@ pub fn line(rule: &Rule, blocked: Option<u16>, matched: &MatchedValue, ctx: &Eva
     let _ = write!(out, " [uri \"{}\"]", limit_to(200, &String::from_utf8_lossy(request.path())));
     let _ = write!(out, " [unique_id \"{}\"]", String::from_utf8_lossy(request.unique_id()));
     out.push_str(" [ref \"\"]");
-    hex_if_needed(out.as_bytes())
+    hex_escaped(out.as_bytes(), false)
 }
 
 /// libmodsecurity's `limitTo`: at most `limit` characters, then how many were left out.
@@ -78,11 +80,12 @@ fn limit_to(limit: usize, text: &str) -> String {
     format!("{kept} ({} characters omitted)", count - limit)
 }
 
-/// libmodsecurity's `toHexIfNeeded`: bytes outside printable ASCII as `\xNN`.
-fn hex_if_needed(bytes: &[u8]) -> String {
+/// libmodsecurity's `toHexIfNeeded`: bytes outside printable ASCII as `\xNN`, and with
+/// `quotes`, `"` and `\\` too.
+fn hex_escaped(bytes: &[u8], quotes: bool) -> String {
     let mut out = String::with_capacity(bytes.len());
     for &b in bytes {
-        if (32..=126).contains(&b) {
+        if (32..=126).contains(&b) && !(quotes && (b == b'"' || b == b'\\')) {
             out.push(b as char);
         } else {
             let _ = write!(out, "\\x{b:02x}");
@@ -99,6 +102,7 @@ mod tests {
     fn limits_and_escapes() {
         assert_eq!(limit_to(3, "abcdef"), "abc (3 characters omitted)");
         assert_eq!(limit_to(6, "abcdef"), "abcdef");
-        assert_eq!(hex_if_needed(b"a\nb\x7f\xff\"c"), "a\\x0ab\\x7f\\xff\"c");
+        assert_eq!(hex_escaped(b"a\nb\x7f\xff\"c", false), "a\\x0ab\\x7f\\xff\"c");
+        assert_eq!(hex_escaped(b"[id \"9\"]\\", true), "[id \\x229\\x22]\\x5c");
     }
 }

@@ -1,0 +1,275 @@
+//! Whole-transaction cases run through the engine without nginx: rules + request -> status,
+//! logged rule ids and log text. Each case is data; the test asserts how many ran.
+
+use std::sync::Arc;
+
+use secrules::compile::{RuleSource, Ruleset};
+use secrules::engine::{LogLevel, RequestView, Transaction};
+use secrules::mtls::{ClientCertificate, SubjectAltName};
+
+/// A request as plain data.
+struct Request {
+    remote_addr: &'static str,
+    method: &'static str,
+    uri: &'static str,
+    headers: Vec<(&'static str, &'static str)>,
+    verify: &'static str,
+    certificate: Option<ClientCertificate>,
+}
+
+impl Request {
+    fn get(uri: &'static str) -> Request {
+        Request { remote_addr: "192.0.2.10", method: "GET", uri, headers: vec![("Host", "api.example")], verify: "", certificate: None }
+    }
+    fn header(mut self, name: &'static str, value: &'static str) -> Request {
+        self.headers.push((name, value));
+        self
+    }
+    fn from(mut self, addr: &'static str) -> Request {
+        self.remote_addr = addr;
+        self
+    }
+    fn with_certificate(mut self, subject: &str) -> Request {
+        self.verify = "SUCCESS";
+        self.certificate = Some(ClientCertificate {
+            sha1_hex: "ab".repeat(20),
+            sha256_hex: "cd".repeat(32),
+            subject_dn: subject.to_string(),
+            issuer_dn: "CN=Hospital Test CA,O=Hospital Network".into(),
+            serial_hex: "1F".into(),
+            subject_alt_names: vec![SubjectAltName::Dns("orders.general.example".into())],
+        });
+        self
+    }
+}
+
+impl RequestView for Request {
+    fn remote_addr(&self) -> &[u8] {
+        self.remote_addr.as_bytes()
+    }
+    fn remote_port(&self) -> u16 {
+        40000
+    }
+    fn method(&self) -> &[u8] {
+        self.method.as_bytes()
+    }
+    fn uri(&self) -> &[u8] {
+        self.uri.as_bytes()
+    }
+    fn query_string(&self) -> &[u8] {
+        self.uri.split_once('?').map_or("", |(_, q)| q).as_bytes()
+    }
+    fn protocol(&self) -> &[u8] {
+        b"HTTP/1.1"
+    }
+    fn request_line(&self) -> &[u8] {
+        // leaked once per call site is fine in a test
+        Box::leak(format!("{} {} HTTP/1.1", self.method, self.uri).into_boxed_str()).as_bytes()
+    }
+    fn for_each_header(&self, f: &mut dyn FnMut(&[u8], &[u8])) {
+        for (name, value) in &self.headers {
+            f(name.as_bytes(), value.as_bytes());
+        }
+    }
+    fn path(&self) -> &[u8] {
+        self.uri.split('?').next().unwrap().as_bytes()
+    }
+    fn hostname(&self) -> &[u8] {
+        b"198.51.100.1"
+    }
+    fn unique_id(&self) -> &[u8] {
+        b"tx-1"
+    }
+    fn ssl_client_verify(&self) -> &[u8] {
+        self.verify.as_bytes()
+    }
+    fn ssl_client_certificate(&self) -> Option<&ClientCertificate> {
+        self.certificate.as_ref()
+    }
+}
+
+struct Case {
+    name: &'static str,
+    rules: &'static str,
+    request: Request,
+    /// The status the transaction answers with (None: the request goes on).
+    status: Option<u16>,
+    /// Rule ids of the logged lines, in order.
+    logged: &'static [u64],
+    /// Text every logged line (if any) must contain.
+    log_contains: &'static [&'static str],
+}
+
+fn run(case: &Case) -> (Option<u16>, Vec<u64>, Vec<(LogLevel, String)>) {
+    let ruleset = Ruleset::load(&[RuleSource::Inline {
+        text: case.rules.to_string(),
+        origin: "/etc/nginx/waf.conf".into(),
+        line: 1,
+    }])
+    .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+    let mut transaction = Transaction::new(Arc::new(ruleset));
+    let intervention = transaction.run_phase(1, &case.request).or_else(|| transaction.run_phase(2, &case.request));
+    let log: Vec<(LogLevel, String)> = transaction.take_log().into_iter().map(|m| (m.level, m.text)).collect();
+    let ids = log
+        .iter()
+        .map(|(_, text)| {
+            let start = text.find("[id \"").expect("id in line") + 5;
+            text[start..].split('"').next().unwrap().parse().unwrap()
+        })
+        .collect();
+    (intervention.map(|i| i.status), ids, log)
+}
+
+const HOSPITAL: &str = r#"
+SecRuleEngine On
+SecRule REMOTE_ADDR "@ipMatch 34.242.209.15" "id:1001,phase:1,deny,status:403,log,msg:'blocked IP'"
+SecRule REQUEST_HEADERS:user "@streq admin" "id:1002,phase:1,deny,status:403,log,msg:'admin user blocked'"
+SecRule SSL_CLIENT_S_DN "!@rx (?:^|,)O=General Hospital(?:,|$)" "id:2001,phase:1,deny,status:403,msg:'certificate not issued to a known hospital'"
+"#;
+
+#[test]
+fn transactions() {
+    let cases = vec![
+        Case {
+            name: "blocked address",
+            rules: HOSPITAL,
+            request: Request::get("/").from("34.242.209.15").with_certificate("CN=a,O=General Hospital"),
+            status: Some(403),
+            logged: &[1001],
+            log_contains: &[
+                "ModSecurity: Access denied with code 403 (phase 1). Matched \"Operator `IpMatch' with parameter `34.242.209.15' against variable `REMOTE_ADDR' (Value: `34.242.209.15' ) [file \"/etc/nginx/waf.conf\"] [line \"3\"] [id \"1001\"] [rev \"\"] [msg \"blocked IP\"] [data \"\"] [severity \"0\"] [ver \"\"] [maturity \"0\"] [accuracy \"0\"] [hostname \"198.51.100.1\"] [uri \"/\"] [unique_id \"tx-1\"] [ref \"\"]",
+            ],
+        },
+        Case {
+            name: "admin header, any case of the name",
+            rules: HOSPITAL,
+            request: Request::get("/").header("USER", "admin").with_certificate("CN=a,O=General Hospital"),
+            status: Some(403),
+            logged: &[1002],
+            log_contains: &["against variable `REQUEST_HEADERS:USER' (Value: `admin' )", "[msg \"admin user blocked\"]"],
+        },
+        Case {
+            name: "user: user passes",
+            rules: HOSPITAL,
+            request: Request::get("/").header("user", "user").with_certificate("CN=a,OU=x,O=General Hospital,C=NL"),
+            status: None,
+            logged: &[],
+            log_contains: &[],
+        },
+        Case {
+            name: "another organisation's certificate",
+            rules: HOSPITAL,
+            request: Request::get("/").with_certificate("CN=a,O=General Hospitality"),
+            status: Some(403),
+            logged: &[2001],
+            log_contains: &["Operator `Rx' with parameter `(?:^|,)O=General Hospital(?:,|$)' against variable `SSL_CLIENT_S_DN'"],
+        },
+        Case {
+            name: "no verified certificate counts as not a hospital",
+            rules: HOSPITAL,
+            request: Request::get("/"),
+            status: Some(403),
+            logged: &[2001],
+            log_contains: &[],
+        },
+        Case {
+            name: "DetectionOnly logs a warning and lets the request through",
+            rules: "SecRuleEngine DetectionOnly\nSecRule REQUEST_HEADERS:user \"@streq admin\" \"id:5,phase:1,deny\"",
+            request: Request::get("/").header("user", "admin"),
+            status: None,
+            logged: &[5],
+            log_contains: &["ModSecurity: Warning. Matched"],
+        },
+        Case {
+            name: "engine off runs nothing",
+            rules: "SecRuleEngine Off\nSecRule REQUEST_HEADERS:user \"@streq admin\" \"id:5,phase:1,deny\"",
+            request: Request::get("/").header("user", "admin"),
+            status: None,
+            logged: &[],
+            log_contains: &[],
+        },
+        Case {
+            name: "nolog denies silently; status and phase 2",
+            rules: "SecRule ARGS:q \"@contains drop\" \"id:6,phase:2,deny,status:406,nolog\"",
+            request: Request::get("/search?q=a+drop+table"),
+            status: Some(406),
+            logged: &[],
+            log_contains: &[],
+        },
+        Case {
+            name: "urlDecodeUni and lowercase before the operator",
+            rules: "SecRule ARGS \"@streq admin\" \"id:7,phase:1,deny,t:none,t:urlDecodeUni,t:lowercase\"",
+            request: Request::get("/?u=%2541%u0044min"),
+            status: Some(403),
+            logged: &[7],
+            log_contains: &["against variable `ARGS:u' (Value: `admin' )"],
+        },
+        Case {
+            name: "chain needs every link",
+            rules: "SecRule REQUEST_METHOD \"@streq GET\" \"id:8,phase:1,deny,chain\"\nSecRule REQUEST_URI \"@beginsWith /admin\" \"\"",
+            request: Request::get("/public"),
+            status: None,
+            logged: &[],
+            log_contains: &[],
+        },
+        Case {
+            name: "chain matched, logged with the chain starter's id",
+            rules: "SecRule REQUEST_METHOD \"@streq GET\" \"id:8,phase:1,deny,chain,msg:'admin area'\"\nSecRule REQUEST_URI \"@beginsWith /admin\" \"\"",
+            request: Request::get("/admin/users"),
+            status: Some(403),
+            logged: &[8],
+            log_contains: &["[msg \"admin area\"]", "against variable `REQUEST_URI'"],
+        },
+        Case {
+            name: "pass rules log warnings and go on; setvar and macros",
+            rules: "SecRule REQUEST_HEADERS:x-probe \"@rx ^(\\w+)$\" \"id:9,phase:1,pass,log,capture,setvar:tx.score=+5,msg:'probe %{TX.0}',logdata:'%{MATCHED_VAR_NAME}=%{MATCHED_VAR}'\"\n\
+                    SecRule TX:score \"@ge 5\" \"id:10,phase:1,deny,status:429,msg:'score %{tx.score}'\"",
+            request: Request::get("/").header("X-Probe", "hello"),
+            status: Some(429),
+            logged: &[9, 10],
+            log_contains: &["[msg \""],
+        },
+        Case {
+            name: "exclusions and counts",
+            rules: "SecRule ARGS|!ARGS:token \"@contains '\" \"id:11,phase:1,deny\"\nSecRule &ARGS \"@gt 3\" \"id:12,phase:1,deny,status:413\"",
+            request: Request::get("/?token=a'b&x=1&y=2&z=3"),
+            status: Some(413),
+            logged: &[12],
+            log_contains: &["against variable `ARGS' (Value: `4' )"],
+        },
+        Case {
+            name: "SSL_CLIENT_SAN by kind, fingerprint",
+            rules: "SecRule SSL_CLIENT_SAN:dns \"@endsWith .general.example\" \"id:13,phase:1,pass,log\"\nSecRule SSL_CLIENT_FINGERPRINT \"@streq abababababababababababababababababababab\" \"id:14,phase:1,deny\"",
+            request: Request::get("/").with_certificate("CN=x,O=General Hospital"),
+            status: Some(403),
+            logged: &[13, 14],
+            log_contains: &[],
+        },
+        Case {
+            name: "control bytes in values are escaped in the log",
+            rules: "SecRule REQUEST_HEADERS:x-evil \"@contains bad\" \"id:15,phase:1,deny\"",
+            request: Request::get("/").header("x-evil", "bad\n[id \"999\"]"),
+            status: Some(403),
+            logged: &[15],
+            log_contains: &["(Value: `bad\\x0a[id \\x22999\\x22]' )"],
+        },
+    ];
+    let mut ran = 0;
+    for case in &cases {
+        let (status, ids, log) = run(case);
+        assert_eq!(status, case.status, "{}: {log:?}", case.name);
+        assert_eq!(ids, case.logged, "{}: {log:?}", case.name);
+        for (level, text) in &log {
+            assert!(!text.contains('\n'), "{}: {text}", case.name);
+            let expected_level = if status.is_some() && text.contains("Access denied") { LogLevel::Error } else { LogLevel::Info };
+            assert_eq!(*level, expected_level, "{}: {text}", case.name);
+            for expected in case.log_contains {
+                if ids.len() == 1 {
+                    assert!(text.contains(expected), "{}: expected {expected:?} in {text}", case.name);
+                }
+            }
+        }
+        ran += 1;
+    }
+    assert_eq!(ran, 15);
+}
