@@ -74,7 +74,7 @@ for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:8081/" && break; s
 c="$demo/certs"
 show() { # title, curl args...
     local title=$1; shift
-    printf '\n$ curl %s\n' "$*" | sed "s|$c/|certs/|g"
+    printf '\n$ curl'; printf ' %q' "$@" | sed "s|$c/|certs/|g"; printf '\n'
     local out
     out=$(curl -s -w '\n[HTTP %{http_code}]' "$@" || true)
     printf '%s\n' "$out" | grep -iE 'ssl-client|HTTP ' | sed 's/^/  /'
