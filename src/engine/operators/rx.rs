@@ -38,7 +38,7 @@ impl Rx {
 }
 
 fn first_line(message: &str) -> String {
-    message.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(message).trim().to_string()
+    message.lines().rfind(|l| !l.trim().is_empty()).unwrap_or(message).trim().to_string()
 }
 
 #[cfg(test)]

@@ -18,15 +18,13 @@ pub fn apply(input: &[u8]) -> Option<Vec<u8>> {
             continue;
         }
         if b == b'%' {
-            if i + 5 < input.len() {
-                if matches!(input[i + 1], b'u' | b'U') {
-                    let digits: Option<Vec<u8>> = input[i + 2..i + 6].iter().map(|&d| hex_value(d)).collect();
-                    if let Some(d) = digits {
-                        let code = (d[0] as u32) << 12 | (d[1] as u32) << 8 | (d[2] as u32) << 4 | d[3] as u32;
-                        out.push(if (0xff01..=0xff5e).contains(&code) { (code - 0xfee0) as u8 } else { (code & 0xff) as u8 });
-                        i += 6;
-                        continue;
-                    }
+            if i + 5 < input.len() && matches!(input[i + 1], b'u' | b'U') {
+                let digits: Option<Vec<u8>> = input[i + 2..i + 6].iter().map(|&d| hex_value(d)).collect();
+                if let Some(d) = digits {
+                    let code = (d[0] as u32) << 12 | (d[1] as u32) << 8 | (d[2] as u32) << 4 | d[3] as u32;
+                    out.push(if (0xff01..=0xff5e).contains(&code) { (code - 0xfee0) as u8 } else { (code & 0xff) as u8 });
+                    i += 6;
+                    continue;
                 }
             }
             if i + 2 < input.len() {

@@ -4,15 +4,16 @@
 use std::borrow::Cow;
 
 use crate::engine::transformations::{apply, Transformation};
+use super::Visit;
 use crate::engine::EvalContext;
 
-pub fn each(ctx: &EvalContext, f: &mut dyn FnMut(&[u8], Cow<'_, [u8]>)) {
+pub fn each(ctx: &EvalContext, f: &mut Visit) {
     for (name, value) in query_args(ctx) {
         f(name, Cow::Borrowed(value));
     }
 }
 
-pub fn each_name(ctx: &EvalContext, f: &mut dyn FnMut(&[u8], Cow<'_, [u8]>)) {
+pub fn each_name(ctx: &EvalContext, f: &mut Visit) {
     for (name, _) in query_args(ctx) {
         f(name, Cow::Borrowed(name));
     }

@@ -13,6 +13,9 @@ use std::borrow::Cow;
 use super::operators::Operator;
 use super::EvalContext;
 
+/// Receives each (key, value) of a variable; single-valued variables have an empty key.
+pub type Visit<'f> = dyn FnMut(&[u8], Cow<'_, [u8]>) + 'f;
+
 /// One (name, value) a rule's operator will see; the name is what log lines show.
 pub struct Value<'a> {
     pub name: Cow<'a, str>,
@@ -101,7 +104,7 @@ impl Variable {
     }
 
     /// Every (key, value) of the variable; single-valued variables have an empty key.
-    fn each(&self, ctx: &EvalContext, f: &mut dyn FnMut(&[u8], Cow<'_, [u8]>)) {
+    fn each(&self, ctx: &EvalContext, f: &mut Visit) {
         match self {
             Variable::RemoteAddr
             | Variable::RemotePort

@@ -3,10 +3,10 @@
 
 use std::borrow::Cow;
 
-use super::Variable;
+use super::{Variable, Visit};
 use crate::engine::EvalContext;
 
-pub fn each(variable: Variable, ctx: &EvalContext, f: &mut dyn FnMut(&[u8], Cow<'_, [u8]>)) {
+pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
     let request = ctx.request;
     let value: Cow<'_, [u8]> = match variable {
         Variable::RemoteAddr => Cow::Borrowed(request.remote_addr()),

@@ -4,10 +4,10 @@
 
 use std::borrow::Cow;
 
-use super::Variable;
+use super::{Variable, Visit};
 use crate::engine::EvalContext;
 
-pub fn each(variable: Variable, ctx: &EvalContext, f: &mut dyn FnMut(&[u8], Cow<'_, [u8]>)) {
+pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
     let request = ctx.request;
     if variable == Variable::SslClientVerify {
         return f(b"", Cow::Borrowed(request.ssl_client_verify()));
