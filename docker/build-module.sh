@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+target=${CARGO_TARGET_DIR:-$root/target}
 profile=${PROFILE:-release}
 
 if [ -z "${NGINX_BUILD_DIR:-}" ]; then
@@ -20,7 +21,7 @@ if [ -z "${NGINX_BUILD_DIR:-}" ]; then
         exit 1
     fi
     version=$(sed -n 's/^#define NGINX_VERSION *"\(.*\)"/\1/p' "$src/src/core/nginx.h")
-    tree=$root/target/nginx/nginx-$version
+    tree=$target/nginx/nginx-$version
     if [ -n "${NGINX_CONFIGURE_ARGS:-}" ]; then
         read -r -a conf_args <<<"$NGINX_CONFIGURE_ARGS"
     elif [ -f "$src/conf_flags" ]; then
@@ -36,7 +37,10 @@ if [ -z "${NGINX_BUILD_DIR:-}" ]; then
         rm -rf "$tree"
         mkdir -p "$tree"
         cp -a "$src/." "$tree/"
-        (cd "$tree" && ./configure "${conf_args[@]}" >"$tree/configure.log" 2>&1) || {
+        # release tarballs have ./configure, the source repository auto/configure
+        configure=./configure
+        [ -x "$tree/configure" ] || configure=auto/configure
+        (cd "$tree" && $configure "${conf_args[@]}" >"$tree/configure.log" 2>&1) || {
             echo "build-module: nginx configure failed, see $tree/configure.log" >&2
             tail -20 "$tree/configure.log" >&2
             exit 1
@@ -44,8 +48,10 @@ if [ -z "${NGINX_BUILD_DIR:-}" ]; then
         echo "$stamp" >"$tree/.secrules-stamp"
     fi
     # plain `cargo build` / `cargo test` use this link (see .cargo/config.toml)
-    ln -sfn "nginx-$version" "$root/target/nginx/current"
+    ln -sfn "nginx-$version" "$target/nginx/current"
     export NGINX_BUILD_DIR=$tree/objs
+    # nginx-sys would take the unconfigured original for its include paths
+    unset NGINX_SOURCE_DIR
 fi
 
 if [ "$profile" = release ]; then
@@ -53,5 +59,5 @@ if [ "$profile" = release ]; then
 else
     cargo build --lib
 fi
-cp "target/$profile/libsecrules.so" "target/$profile/ngx_http_secrules_module.so"
-echo "built $root/target/$profile/ngx_http_secrules_module.so (nginx tree: $NGINX_BUILD_DIR)"
+cp "$target/$profile/libsecrules.so" "$target/$profile/ngx_http_secrules_module.so"
+echo "built $target/$profile/ngx_http_secrules_module.so (nginx tree: $NGINX_BUILD_DIR)"

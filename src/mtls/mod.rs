@@ -9,9 +9,10 @@ mod headers;
 use std::fmt::Write;
 use std::net::IpAddr;
 
-use x509_cert::der::Decode;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
+use x509_cert::der::asn1::AnyRef;
+use x509_cert::der::{Decode, Tag, Tagged};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::SubjectAltName as SubjectAltNameExtension;
 use x509_cert::Certificate;
@@ -94,44 +95,98 @@ impl FingerprintDigest {
 }
 
 impl ClientCertificate {
+    /// Parses a DER certificate. Anything `x509-cert` rejects is an error: truncated or garbage
+    /// input, trailing bytes, a serial number longer than 21 bytes, a name using a string type the
+    /// `der` crate does not know (UniversalString) or a subjectAltName that does not decode.
     pub fn from_der(der: &[u8]) -> Result<ClientCertificate, CertificateError> {
         let certificate = Certificate::from_der(der).map_err(|e| CertificateError(e.to_string()))?;
-        let tbs = &certificate.tbs_certificate;
+        let names = raw_names(der).map_err(|e| CertificateError(format!("name: {e}")))?;
         Ok(ClientCertificate {
             sha1_hex: hex_lower(&Sha1::digest(der)),
             sha256_hex: hex_lower(&Sha256::digest(der)),
-            subject_dn: dn::rfc2253(&tbs.subject),
-            issuer_dn: dn::rfc2253(&tbs.issuer),
-            serial_hex: serial_hex(tbs.serial_number.as_bytes()),
-            subject_alt_names: subject_alt_names(tbs)?,
+            subject_dn: dn::rfc2253(names.subject).map_err(|e| CertificateError(format!("subject: {e}")))?,
+            issuer_dn: dn::rfc2253(names.issuer).map_err(|e| CertificateError(format!("issuer: {e}")))?,
+            serial_hex: serial_hex(certificate.tbs_certificate.serial_number.as_bytes()),
+            subject_alt_names: subject_alt_names(&certificate.tbs_certificate)?,
         })
     }
 
-    /// One element of Envoy's `x-forwarded-client-cert`:
-    /// `Hash=<sha256 hex>;Subject="<RFC 2253 subject>";URI=<uri>;DNS=<dns>`, with `URI=` and `DNS=`
-    /// once per SAN of that kind in certificate order, and `"` and `\` in the subject escaped with
-    /// a backslash (Envoy quotes values that may contain `,`, `;` or `=`).
+    /// One element of Envoy's `x-forwarded-client-cert`, as Envoy writes it with
+    /// `set_current_client_cert_details { subject: true, uri: true, dns: true }`:
+    ///
+    /// ```text
+    /// Hash=<sha256 hex>;Subject="<subject DN>";URI=<uri SAN>;...;DNS=<dns SAN>;...
+    /// ```
+    ///
+    /// * `Hash`: SHA-256 of the DER, 64 lowercase hex digits.
+    /// * `Subject`: the RFC 2253 subject exactly as `subject_dn` (and nginx's `$ssl_client_s_dn`),
+    ///   always in double quotes and otherwise unchanged, as Envoy does. RFC 2253 already escapes
+    ///   every `"` and `\` in it with a backslash, and control and non-ASCII bytes as `\XX`, so
+    ///   the quoted string cannot end early and holds no byte a header cannot carry.
+    /// * `URI`: one pair per URI SAN in certificate order; a lone empty `URI=` when there is none
+    ///   (Envoy keeps the key).
+    /// * `DNS`: one pair per DNS SAN in certificate order; no key when there is none.
+    ///
+    /// Envoy writes SAN values verbatim. Here a value containing `,`, `;`, `=`, `"` or `\` is
+    /// double-quoted with `"` and `\` backslash-escaped, as Envoy's header documentation asks,
+    /// so that a SAN cannot add pairs or elements; a SAN containing control characters is left
+    /// out, since no escaping makes it safe in a header.
     pub fn xfcc(&self) -> String {
-        let mut out = format!("Hash={};Subject=\"", self.sha256_hex);
-        for c in self.subject_dn.chars() {
+        let mut out = format!("Hash={};Subject=\"{}\"", self.sha256_hex, self.subject_dn);
+        let mut uris = 0;
+        for san in &self.subject_alt_names {
+            if let SubjectAltName::Uri(uri) = san {
+                uris += usize::from(push_xfcc_pair(&mut out, "URI", uri));
+            }
+        }
+        if uris == 0 {
+            out.push_str(";URI=");
+        }
+        for san in &self.subject_alt_names {
+            if let SubjectAltName::Dns(dns) = san {
+                push_xfcc_pair(&mut out, "DNS", dns);
+            }
+        }
+        out
+    }
+}
+
+fn push_xfcc_pair(out: &mut String, key: &str, value: &str) -> bool {
+    if value.bytes().any(|b| b < 0x20 || b == 0x7f) {
+        return false;
+    }
+    let _ = write!(out, ";{key}=");
+    if value.contains([',', ';', '=', '"', '\\']) {
+        out.push('"');
+        for c in value.chars() {
             if c == '"' || c == '\\' {
                 out.push('\\');
             }
             out.push(c);
         }
         out.push('"');
-        for san in &self.subject_alt_names {
-            if let SubjectAltName::Uri(uri) = san {
-                let _ = write!(out, ";URI={uri}");
-            }
-        }
-        for san in &self.subject_alt_names {
-            if let SubjectAltName::Dns(dns) = san {
-                let _ = write!(out, ";DNS={dns}");
-            }
-        }
-        out
+    } else {
+        out.push_str(value);
     }
+    true
+}
+
+/// The content of the issuer and subject `Name`s as encoded in the certificate.
+struct RawNames<'a> {
+    issuer: &'a [u8],
+    subject: &'a [u8],
+}
+
+/// Certificate ::= SEQUENCE { tbsCertificate, .. }; TBSCertificate ::= SEQUENCE { [0] version
+/// OPTIONAL, serialNumber, signature, issuer, validity, subject, .. }.
+fn raw_names(der: &[u8]) -> x509_cert::der::Result<RawNames<'_>> {
+    let certificate = AnyRef::from_der(der)?;
+    let tbs = dn::elements(certificate.value())?;
+    let (tbs, _) = tbs.first().ok_or(Tag::Sequence.value_error())?;
+    let fields = dn::elements(tbs.value())?;
+    let skip = usize::from(fields.first().is_some_and(|(f, _)| f.tag().is_context_specific()));
+    let field = |i: usize| fields.get(skip + i).map(|(f, _)| f.value()).ok_or(Tag::Sequence.value_error());
+    Ok(RawNames { issuer: field(2)?, subject: field(4)? })
 }
 
 fn hex_lower(bytes: &[u8]) -> String {

@@ -9,8 +9,11 @@ pub mod pki;
 use std::path::PathBuf;
 use std::process::Command;
 
+#[allow(unused_imports)]
 pub use backend::EchoBackend;
+#[allow(unused_imports)]
 pub use nginx::Nginx;
+#[allow(unused_imports)]
 pub use pki::Pki;
 
 /// The module docker/build-module.sh built for this profile: target/<profile>/ngx_http_secrules_module.so.
