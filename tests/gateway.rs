@@ -77,6 +77,8 @@ impl Gateway {
         location /no-identity/ {{ secrules_client_cert_headers off; proxy_pass {upstream}; }}
         location /satisfy-any/ {{ satisfy any; allow all; proxy_pass {upstream}; }}
         location /static/ {{ alias html/; }}
+        location /redirect-to-identity/ {{ secrules_client_cert_headers off; try_files /nonexistent @with-identity; }}
+        location @with-identity {{ proxy_pass {upstream}; }}
     }}
     server {{
         listen 127.0.0.1:{no_ca} ssl;
@@ -215,6 +217,15 @@ fn spoofed_identity_headers_never_reach_the_backend() {
     assert_eq!(no_waf.status, 200);
     assert_no_spoof_reached(&no_waf);
     assert_eq!(no_waf.backend_headers("ssl-client-fingerprint"), vec![pki.fingerprint("other", "sha1")]);
+}
+
+#[test]
+fn a_redirect_into_a_location_with_identity_forwarding_still_strips_spoofs() {
+    let gw = Gateway::start("redirect-identity");
+    let response = gw.get(gw.mtls, "/redirect-to-identity/", Some("general"), SPOOFS);
+    assert_eq!(response.status, 200, "{}", gw.nginx.error_log());
+    assert_no_spoof_reached(&response);
+    assert_eq!(response.backend_headers("ssl-client-fingerprint"), vec![pki().fingerprint("general", "sha1")]);
 }
 
 #[test]

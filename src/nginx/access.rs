@@ -45,15 +45,17 @@ unsafe fn handle(r: *mut ngx_http_request_t) -> ngx_int_t {
     let Some(context) = request_context::get_or_create(r) else {
         return NGX_HTTP_INTERNAL_SERVER_ERROR as ngx_int_t;
     };
-    // After an internal redirect the access phase runs again; the client request was already
-    // inspected and its headers rewritten.
-    if context.processed {
+    // After an internal redirect the access phase runs again; what was done for the client
+    // request is not done twice.
+    let run_rules = runs_rules && !context.rules_ran;
+    let forward_identity = conf.forwards_client_identity() && !context.identity_forwarded;
+    if !run_rules && !forward_identity {
         return NGX_DECLINED;
     }
-    context.processed = true;
 
     let view = NginxRequest::new(r, transaction_id(r, conf));
-    if let (true, Some(ruleset)) = (conf.is_enabled(), &conf.ruleset) {
+    if let (true, Some(ruleset)) = (run_rules, &conf.ruleset) {
+        context.rules_ran = true;
         let mut transaction = Transaction::new(Arc::clone(ruleset));
         let intervention = run_request_phases(&mut transaction, &view);
         for message in transaction.take_log() {
@@ -64,8 +66,11 @@ unsafe fn handle(r: *mut ngx_http_request_t) -> ngx_int_t {
             return deny(r, &intervention);
         }
     }
-    if conf.forwards_client_identity() && forward_client_identity(r, conf, &view).is_err() {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR as ngx_int_t;
+    if forward_identity {
+        context.identity_forwarded = true;
+        if forward_client_identity(r, conf, &view).is_err() {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR as ngx_int_t;
+        }
     }
     NGX_DECLINED
 }

@@ -8,9 +8,12 @@ use ngx::ffi::{ngx_http_request_t, ngx_pool_cleanup_add};
 use crate::engine::Transaction;
 
 pub struct RequestContext {
-    /// Rules ran and identity headers were rewritten for this request; later passes through the
-    /// access phase (after internal redirects) do nothing.
-    pub processed: bool,
+    /// The rules ran for this request; later passes through the access phase (after internal
+    /// redirects) do not run them again.
+    pub rules_ran: bool,
+    /// The identity headers were rewritten. Tracked apart from `rules_ran`: a redirect from a
+    /// location without identity forwarding to one with it must still strip client copies.
+    pub identity_forwarded: bool,
     /// Kept for the phases that run after the access phase (response and logging).
     pub transaction: Option<Transaction>,
 }
@@ -33,7 +36,7 @@ pub unsafe fn get_or_create<'r>(r: *mut ngx_http_request_t) -> Option<&'r mut Re
     if cleanup.is_null() {
         return None;
     }
-    let context = Box::into_raw(Box::new(RequestContext { processed: false, transaction: None }));
+    let context = Box::into_raw(Box::new(RequestContext { rules_ran: false, identity_forwarded: false, transaction: None }));
     (*cleanup).handler = Some(drop_context);
     (*cleanup).data = context as *mut _;
     set_module_ctx(r, context);
