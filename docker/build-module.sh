@@ -30,7 +30,7 @@ if [ -z "${NGINX_BUILD_DIR:-}" ]; then
         source "$src/conf_flags"
         conf_args=("${NGX_CONF_FLAGS[@]}")
     else
-        conf_args=(--with-compat --with-http_ssl_module --with-http_realip_module --with-http_v2_module --with-threads)
+        conf_args=(--with-compat --with-http_ssl_module --with-http_realip_module --with-http_v2_module --with-http_auth_request_module --with-threads)
     fi
     stamp="$version ${conf_args[*]}"
     if [ ! -f "$tree/objs/ngx_auto_config.h" ] || [ "$(cat "$tree/.secrules-stamp" 2>/dev/null)" != "$stamp" ]; then

@@ -49,17 +49,18 @@ pub fn line(rule: &Rule, blocked: Option<u16>, matched: &MatchedValue, ctx: &Eva
     let expand = |m: &Option<crate::engine::macros::Macro>| {
         m.as_ref().map(|m| String::from_utf8_lossy(&m.expand(ctx)).into_owned()).unwrap_or_default()
     };
+    let meta = &rule.metadata;
     let _ = write!(out, " [file \"{}\"]", rule.file);
     let _ = write!(out, " [line \"{}\"]", rule.line);
     let _ = write!(out, " [id \"{}\"]", rule.id);
-    let _ = write!(out, " [rev \"{}\"]", rule.rev);
-    let _ = write!(out, " [msg \"{}\"]", expand(&rule.msg));
-    let _ = write!(out, " [data \"{}\"]", limit_to(200, &expand(&rule.logdata)));
-    let _ = write!(out, " [severity \"{}\"]", rule.severity.unwrap_or(0));
-    let _ = write!(out, " [ver \"{}\"]", rule.ver);
-    let _ = write!(out, " [maturity \"{}\"]", rule.maturity);
-    let _ = write!(out, " [accuracy \"{}\"]", rule.accuracy);
-    for tag in &rule.tags {
+    let _ = write!(out, " [rev \"{}\"]", meta.rev);
+    let _ = write!(out, " [msg \"{}\"]", expand(&meta.msg));
+    let _ = write!(out, " [data \"{}\"]", limit_to(200, &expand(&meta.logdata)));
+    let _ = write!(out, " [severity \"{}\"]", meta.severity.unwrap_or(0));
+    let _ = write!(out, " [ver \"{}\"]", meta.ver);
+    let _ = write!(out, " [maturity \"{}\"]", meta.maturity);
+    let _ = write!(out, " [accuracy \"{}\"]", meta.accuracy);
+    for tag in &meta.tags {
         let _ = write!(out, " [tag \"{tag}\"]");
     }
     let request = ctx.request;

@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::engine::actions::{Disruptive, RuleActions, SetVar};
-use crate::engine::macros::Macro;
+use crate::engine::actions::{Disruptive, RuleActions, RuleMetadata, SetVar};
 use crate::engine::operators::Operator;
 use crate::engine::transformations::Transformation;
 use crate::engine::variables::{parse_targets, Target};
@@ -33,14 +32,7 @@ pub struct Rule {
     pub disruptive: Disruptive,
     pub status: Option<u16>,
     pub log: bool,
-    pub msg: Option<Macro>,
-    pub logdata: Option<Macro>,
-    pub tags: Vec<String>,
-    pub severity: Option<u8>,
-    pub rev: String,
-    pub ver: String,
-    pub maturity: u8,
-    pub accuracy: u8,
+    pub metadata: RuleMetadata,
     pub file: Arc<str>,
     pub line: usize,
 }
@@ -109,14 +101,7 @@ impl Rule {
             disruptive: actions.disruptive.unwrap_or(Disruptive::Pass),
             status: actions.status,
             log: actions.log.unwrap_or(true),
-            msg: actions.msg.clone(),
-            logdata: actions.logdata.clone(),
-            tags: actions.tags.clone(),
-            severity: actions.severity,
-            rev: actions.rev.clone(),
-            ver: actions.ver.clone(),
-            maturity: actions.maturity,
-            accuracy: actions.accuracy,
+            metadata: actions.metadata.clone(),
             file: span.file.clone(),
             line: span.line,
             links: vec![link],

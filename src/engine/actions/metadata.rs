@@ -1,6 +1,21 @@
 //! `id`, `rev`, `ver`, `maturity`, `accuracy`, `msg`, `logdata`, `tag`, `severity`: what a rule
 //! says about itself in log lines.
 
+use crate::engine::macros::Macro;
+
+/// A rule's description, as log lines show it.
+#[derive(Clone, Debug, Default)]
+pub struct RuleMetadata {
+    pub msg: Option<Macro>,
+    pub logdata: Option<Macro>,
+    pub tags: Vec<String>,
+    pub severity: Option<u8>,
+    pub rev: String,
+    pub ver: String,
+    pub maturity: u8,
+    pub accuracy: u8,
+}
+
 pub fn id(value: &str) -> Result<u64, String> {
     let value = value.trim().trim_matches('\'');
     match value.parse::<u64>() {

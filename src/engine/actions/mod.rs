@@ -8,6 +8,7 @@ mod metadata;
 mod setvar;
 
 pub use disruptive::Disruptive;
+pub use metadata::RuleMetadata;
 pub use setvar::{store as store_setvar, SetVar};
 
 use super::macros::Macro;
@@ -22,14 +23,7 @@ pub struct RuleActions {
     pub status: Option<u16>,
     pub log: Option<bool>,
     pub auditlog: Option<bool>,
-    pub msg: Option<Macro>,
-    pub logdata: Option<Macro>,
-    pub tags: Vec<String>,
-    pub severity: Option<u8>,
-    pub rev: String,
-    pub ver: String,
-    pub maturity: u8,
-    pub accuracy: u8,
+    pub metadata: RuleMetadata,
     /// `t:` in order; `t:none` clears what came before it.
     pub transformations: Vec<Transformation>,
     pub chain: bool,
@@ -51,14 +45,14 @@ impl RuleActions {
         let value_of = |value: Option<String>| value.ok_or_else(|| format!("action \"{name}\" needs a value"));
         match name.to_ascii_lowercase().as_str() {
             "id" => self.id = Some(metadata::id(&value_of(value)?)?),
-            "rev" => self.rev = value_of(value)?,
-            "ver" => self.ver = value_of(value)?,
-            "maturity" => self.maturity = metadata::small_number(name, &value_of(value)?)?,
-            "accuracy" => self.accuracy = metadata::small_number(name, &value_of(value)?)?,
-            "msg" => self.msg = Some(Macro::parse(&value_of(value)?)?),
-            "logdata" => self.logdata = Some(Macro::parse(&value_of(value)?)?),
-            "tag" => self.tags.push(value_of(value)?),
-            "severity" => self.severity = Some(metadata::severity(&value_of(value)?)?),
+            "rev" => self.metadata.rev = value_of(value)?,
+            "ver" => self.metadata.ver = value_of(value)?,
+            "maturity" => self.metadata.maturity = metadata::small_number(name, &value_of(value)?)?,
+            "accuracy" => self.metadata.accuracy = metadata::small_number(name, &value_of(value)?)?,
+            "msg" => self.metadata.msg = Some(Macro::parse(&value_of(value)?)?),
+            "logdata" => self.metadata.logdata = Some(Macro::parse(&value_of(value)?)?),
+            "tag" => self.metadata.tags.push(value_of(value)?),
+            "severity" => self.metadata.severity = Some(metadata::severity(&value_of(value)?)?),
             "deny" | "pass" | "block" => self.disruptive = Some(Disruptive::from_name(name)),
             "status" => self.status = Some(disruptive::status(&value_of(value)?)?),
             "phase" => self.phase = Some(flow::phase(&value_of(value)?)?),
