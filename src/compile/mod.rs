@@ -46,10 +46,37 @@ pub enum EngineMode {
     DetectionOnly,
 }
 
+/// `SecRequestBodyLimitAction`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyLimitAction {
+    /// Answer 413.
+    Reject,
+    /// Inspect the first `SecRequestBodyLimit` bytes only.
+    ProcessPartial,
+}
+
+/// How the request body is inspected (`SecRequestBody*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestBodySettings {
+    /// `SecRequestBodyAccess On|Off` (default Off, as ModSecurity).
+    pub access: bool,
+    /// `SecRequestBodyLimit` in bytes (default 13107200, as ModSecurity).
+    pub limit: usize,
+    /// `SecRequestBodyLimitAction` (default Reject).
+    pub limit_action: BodyLimitAction,
+}
+
+impl Default for RequestBodySettings {
+    fn default() -> Self {
+        RequestBodySettings { access: false, limit: 13_107_200, limit_action: BodyLimitAction::Reject }
+    }
+}
+
 /// Compiled rules, by phase (index 0 is phase 1).
 #[derive(Debug)]
 pub struct Ruleset {
     mode: Option<EngineMode>,
+    request_body: RequestBodySettings,
     phases: [Vec<Rule>; 5],
 }
 
@@ -60,7 +87,7 @@ impl Ruleset {
     }
 
     fn compile(directives: Vec<Directive>) -> Result<Ruleset, ConfigError> {
-        let mut ruleset = Ruleset { mode: None, phases: Default::default() };
+        let mut ruleset = Ruleset { mode: None, request_body: RequestBodySettings::default(), phases: Default::default() };
         let mut ids = HashSet::new();
         // A rule ending in `chain` waits here for its next link.
         let mut open_chain: Option<Rule> = None;
@@ -78,6 +105,22 @@ impl Ruleset {
                         "detectiononly" => EngineMode::DetectionOnly,
                         _ => return Err(error(format!("SecRuleEngine: \"{value}\" is not On, Off or DetectionOnly"))),
                     });
+                }
+                "secrequestbodyaccess" => {
+                    ruleset.request_body.access = on_off(&directive).map_err(error)?;
+                }
+                "secrequestbodylimit" => {
+                    ruleset.request_body.limit = match directive.args.as_slice() {
+                        [n] => n.parse().map_err(|_| error(format!("SecRequestBodyLimit: \"{n}\" is not a size in bytes")))?,
+                        _ => return Err(error("SecRequestBodyLimit takes a size in bytes".into())),
+                    };
+                }
+                "secrequestbodylimitaction" => {
+                    ruleset.request_body.limit_action = match directive.args.as_slice() {
+                        [a] if a.eq_ignore_ascii_case("Reject") => BodyLimitAction::Reject,
+                        [a] if a.eq_ignore_ascii_case("ProcessPartial") => BodyLimitAction::ProcessPartial,
+                        _ => return Err(error("SecRequestBodyLimitAction takes Reject or ProcessPartial".into())),
+                    };
                 }
                 "secrule" | "secaction" => {
                     let link = RuleLink::from_directive(&directive).map_err(error)?;
@@ -119,6 +162,16 @@ impl Ruleset {
         self.mode.unwrap_or(EngineMode::On)
     }
 
+    pub fn request_body_settings(&self) -> RequestBodySettings {
+        self.request_body
+    }
+
+    /// Whether a request's body must be read before phase 2: body access is on and there are
+    /// phase-2 rules to see it.
+    pub fn inspects_request_body(&self) -> bool {
+        self.engine_mode() != EngineMode::Off && self.request_body.access && !self.phases[1].is_empty()
+    }
+
     /// Rules per phase, a chain counting once.
     pub fn rule_count_per_phase(&self) -> [usize; 5] {
         std::array::from_fn(|i| self.phases[i].len())
@@ -126,6 +179,14 @@ impl Ruleset {
 
     pub fn rules(&self, phase: u8) -> &[Rule] {
         &self.phases[phase as usize - 1]
+    }
+}
+
+fn on_off(directive: &Directive) -> Result<bool, String> {
+    match directive.args.as_slice() {
+        [v] if v.eq_ignore_ascii_case("On") => Ok(true),
+        [v] if v.eq_ignore_ascii_case("Off") => Ok(false),
+        _ => Err(format!("{} takes On or Off", directive.name)),
     }
 }
 

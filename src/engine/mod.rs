@@ -16,7 +16,7 @@ use std::sync::Arc;
 pub use request::RequestView;
 
 use crate::audit::error_log::{self, MatchedValue};
-use crate::compile::{EngineMode, Rule, RuleLink, Ruleset};
+use crate::compile::{BodyLimitAction, EngineMode, Rule, RuleLink, Ruleset};
 use actions::{store_setvar, Disruptive};
 use variables::Value;
 
@@ -51,6 +51,17 @@ pub struct TransactionState {
     pub matched_var_name: String,
     /// ARGS_GET, parsed on first use.
     pub query_args: OnceCell<Vec<(Vec<u8>, Vec<u8>)>>,
+    /// The request body, once nginx read it for phase 2.
+    pub request_body: Option<RequestBody>,
+}
+
+/// A request body handed to the transaction.
+pub struct RequestBody {
+    pub bytes: Vec<u8>,
+    /// `application/x-www-form-urlencoded`: ARGS_POST come from it.
+    pub urlencoded: bool,
+    /// ARGS_POST, parsed on first use.
+    pub args: OnceCell<Vec<(Vec<u8>, Vec<u8>)>>,
 }
 
 /// What variables, operators and macros read: the request and the transaction's state.
@@ -100,6 +111,40 @@ impl Transaction {
                 return Some(Intervention { status, rule_id: rule.id, phase });
             }
         }
+        None
+    }
+
+    /// Hands phase 2 the request body (`content_type` is the request's Content-Type). A body
+    /// over `SecRequestBodyLimit` is refused with 413 (`Reject`, the default) or cut to the limit
+    /// (`ProcessPartial`); DetectionOnly only logs the refusal.
+    pub fn set_request_body(&mut self, mut bytes: Vec<u8>, content_type: &[u8]) -> Option<Intervention> {
+        let settings = self.ruleset.request_body_settings();
+        let mode = self.ruleset.engine_mode();
+        if mode == EngineMode::Off || !settings.access {
+            return None;
+        }
+        if bytes.len() > settings.limit {
+            if settings.limit_action == BodyLimitAction::Reject {
+                let blocking = mode == EngineMode::On;
+                let prefix = if blocking { "Access denied with code 413 (phase 2). " } else { "Warning. " };
+                self.log.push(LogMessage {
+                    level: if blocking { LogLevel::Error } else { LogLevel::Info },
+                    text: format!(
+                        "ModSecurity: {prefix}Request body ({} bytes) is larger than SecRequestBodyLimit ({} bytes).",
+                        bytes.len(),
+                        settings.limit
+                    ),
+                });
+                if blocking {
+                    self.intervened = true;
+                    return Some(Intervention { status: 413, rule_id: 0, phase: 2 });
+                }
+            }
+            bytes.truncate(settings.limit);
+        }
+        let media_type = content_type.split(|&b| b == b';').next().unwrap_or_default().trim_ascii();
+        let urlencoded = media_type.eq_ignore_ascii_case(b"application/x-www-form-urlencoded");
+        self.state.request_body = Some(RequestBody { bytes, urlencoded, args: OnceCell::new() });
         None
     }
 

@@ -1,11 +1,12 @@
-//! The access-phase handler: run phases 1 and 2 of the location's rules, deny or continue, and
-//! hand the upstream the verified client identity.
+//! The access-phase handler: run phase 1 of the location's rules, read the body when phase 2
+//! needs it (without blocking the worker), run phase 2, deny or continue, and hand the upstream
+//! the verified client identity.
 
 use std::sync::Arc;
 
 use ngx::ffi::{
-    ngx_http_complex_value, ngx_http_finalize_request, ngx_http_request_t, ngx_int_t, ngx_str_t,
-    NGX_HTTP_INTERNAL_SERVER_ERROR,
+    ngx_http_complex_value, ngx_http_core_run_phases, ngx_http_finalize_request, ngx_http_read_client_request_body,
+    ngx_http_request_t, ngx_int_t, ngx_str_t, NGX_HTTP_INTERNAL_SERVER_ERROR,
 };
 use ngx::http::HttpModuleLocationConf;
 
@@ -13,19 +14,23 @@ use super::conf::LocationConf;
 use super::guard::guarded;
 use super::headers::forward_client_identity;
 use super::log::{log_line, nginx_level};
-use super::request_context;
+use super::request_body;
+use super::request_context::{self, RequestContext, RulesStage};
 use super::request_view::{bytes, NginxRequest};
 use super::Module;
 use crate::engine::{Intervention, Transaction};
 
+const NGX_OK: ngx_int_t = 0;
+const NGX_AGAIN: ngx_int_t = -2;
 const NGX_DECLINED: ngx_int_t = -5;
 const NGX_DONE: ngx_int_t = -4;
+const INTERNAL_ERROR: ngx_int_t = NGX_HTTP_INTERNAL_SERVER_ERROR as ngx_int_t;
 
 pub unsafe extern "C" fn access_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
     // SAFETY: nginx calls phase handlers with a live request whose connection has a log.
     let log = unsafe { (*(*r).connection).log };
     // Fail closed: a request whose inspection broke must not reach the upstream.
-    guarded(log, NGX_HTTP_INTERNAL_SERVER_ERROR as ngx_int_t, || unsafe { handle(r) })
+    guarded(log, INTERNAL_ERROR, || unsafe { handle(r) })
 }
 
 /// # Safety
@@ -43,42 +48,126 @@ unsafe fn handle(r: *mut ngx_http_request_t) -> ngx_int_t {
         return NGX_DECLINED;
     }
     let Some(context) = request_context::get_or_create(r) else {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR as ngx_int_t;
+        return INTERNAL_ERROR;
     };
+    if context.waiting_for_body {
+        // Woken by an event before the body is complete; the post handler resumes us.
+        return NGX_DONE;
+    }
     // After an internal redirect the access phase runs again; what was done for the client
     // request is not done twice.
-    let run_rules = runs_rules && !context.rules_ran;
+    let run_rules = runs_rules && context.rules != RulesStage::Done;
     let forward_identity = conf.forwards_client_identity() && !context.identity_forwarded;
     if !run_rules && !forward_identity {
         return NGX_DECLINED;
     }
 
-    let view = NginxRequest::new(r, transaction_id(r, conf));
-    if let (true, Some(ruleset)) = (run_rules, &conf.ruleset) {
-        context.rules_ran = true;
-        let mut transaction = Transaction::new(Arc::clone(ruleset));
-        let intervention = run_request_phases(&mut transaction, &view);
-        for message in transaction.take_log() {
-            log_line((*(*r).connection).log, nginx_level(message.level), &message.text);
-        }
-        context.transaction = Some(transaction);
-        if let Some(intervention) = intervention {
-            return deny(r, &intervention);
+    let unique_id = context.unique_id.get_or_insert_with(|| transaction_id(r, conf)).clone();
+    let view = NginxRequest::new(r, unique_id);
+    if run_rules {
+        match run_rules_until_body(r, conf, context, &view) {
+            Verdict::Continue => {}
+            Verdict::Answer(rc) => return rc,
         }
     }
     if forward_identity {
         context.identity_forwarded = true;
         if forward_client_identity(r, conf, &view).is_err() {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR as ngx_int_t;
+            return INTERNAL_ERROR;
         }
     }
     NGX_DECLINED
 }
 
-fn run_request_phases(transaction: &mut Transaction, view: &NginxRequest) -> Option<Intervention> {
-    // Phase 2 (request body) runs here too until body reading lands; without a body its rules
-    // see the same request as phase 1.
-    transaction.run_phase(1, view).or_else(|| transaction.run_phase(2, view))
+enum Verdict {
+    Continue,
+    /// Return this to nginx's access phase now.
+    Answer(ngx_int_t),
+}
+
+/// Phase 1, then (once nginx has the body, if phase 2 wants it) phase 2. Re-entered when the
+/// body read completes asynchronously.
+unsafe fn run_rules_until_body(
+    r: *mut ngx_http_request_t,
+    conf: &LocationConf,
+    context: &mut RequestContext,
+    view: &NginxRequest,
+) -> Verdict {
+    let Some(ruleset) = &conf.ruleset else {
+        return Verdict::Continue;
+    };
+    let log = (*(*r).connection).log;
+    if context.rules == RulesStage::NotStarted {
+        let mut transaction = Transaction::new(Arc::clone(ruleset));
+        let intervention = transaction.run_phase(1, view);
+        write_log(log, &mut transaction);
+        context.transaction = Some(transaction);
+        if let Some(intervention) = intervention {
+            context.rules = RulesStage::Done;
+            return Verdict::Answer(deny(r, &intervention));
+        }
+        if ruleset.inspects_request_body() && request_body::is_expected(r) {
+            context.rules = RulesStage::ReadingBody;
+            // nginx counts the read as a reference on the request; the post handler drops it.
+            let rc = ngx_http_read_client_request_body(r, Some(body_read));
+            if rc == NGX_AGAIN {
+                context.waiting_for_body = true;
+                return Verdict::Answer(NGX_DONE);
+            }
+            if rc != NGX_OK {
+                // An error status from nginx (413 over client_max_body_size, 400, ...).
+                context.rules = RulesStage::Done;
+                return Verdict::Answer(rc);
+            }
+        }
+    }
+    let Some(transaction) = context.transaction.as_mut() else {
+        return Verdict::Answer(INTERNAL_ERROR);
+    };
+    if context.rules == RulesStage::ReadingBody {
+        let Some(body) = request_body::read_all(r) else {
+            context.rules = RulesStage::Done;
+            return Verdict::Answer(INTERNAL_ERROR);
+        };
+        let intervention = transaction.set_request_body(body, request_body::content_type(r));
+        write_log(log, transaction);
+        if let Some(intervention) = intervention {
+            context.rules = RulesStage::Done;
+            return Verdict::Answer(deny(r, &intervention));
+        }
+    }
+    context.rules = RulesStage::Done;
+    let intervention = transaction.run_phase(2, view);
+    write_log(log, transaction);
+    match intervention {
+        Some(intervention) => Verdict::Answer(deny(r, &intervention)),
+        None => Verdict::Continue,
+    }
+}
+
+/// Called by nginx when the whole body is in (synchronously, from
+/// `ngx_http_read_client_request_body`, or later from an event).
+unsafe extern "C" fn body_read(r: *mut ngx_http_request_t) {
+    let log = (*(*r).connection).log;
+    guarded(log, (), || unsafe {
+        let main = (*r).main;
+        (*main).set_count((*main).count() - 1);
+        let Some(context) = request_context::find(r) else {
+            return;
+        };
+        if context.waiting_for_body {
+            context.waiting_for_body = false;
+            // The access phase stopped at our NGX_DONE; run the phases from it again.
+            (*r).write_event_handler = Some(ngx_http_core_run_phases);
+            ngx_http_core_run_phases(r);
+        }
+    })
+}
+
+unsafe fn write_log(log: *mut ngx::ffi::ngx_log_t, transaction: &mut Transaction) {
+    for message in transaction.take_log() {
+        log_line(log, nginx_level(message.level), &message.text);
+    }
 }
 
 /// Answers the request with the rule's status. The request is finalized here rather than by
@@ -113,4 +202,3 @@ fn random_id() -> Vec<u8> {
     }
     id.into_bytes()
 }
-

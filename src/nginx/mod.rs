@@ -11,6 +11,7 @@ mod directives;
 mod guard;
 mod headers;
 mod log;
+mod request_body;
 mod request_context;
 mod request_view;
 

@@ -7,13 +7,27 @@ use ngx::ffi::{ngx_http_request_t, ngx_pool_cleanup_add};
 
 use crate::engine::Transaction;
 
+/// How far the rules got for this request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RulesStage {
+    NotStarted,
+    /// Phase 1 ran; nginx is reading the body for phase 2.
+    ReadingBody,
+    /// Phases 1 and 2 ran (or the request was denied): later passes through the access phase
+    /// (after internal redirects) do not run them again.
+    Done,
+}
+
 pub struct RequestContext {
-    /// The rules ran for this request; later passes through the access phase (after internal
-    /// redirects) do not run them again.
-    pub rules_ran: bool,
+    pub rules: RulesStage,
+    /// The body read finished after the handler returned NGX_DONE: its post handler must
+    /// restart the phases.
+    pub waiting_for_body: bool,
     /// The identity headers were rewritten. Tracked apart from `rules_ran`: a redirect from a
     /// location without identity forwarding to one with it must still strip client copies.
     pub identity_forwarded: bool,
+    /// The transaction id, fixed at the first pass so phase 1 and 2 lines share it.
+    pub unique_id: Option<Vec<u8>>,
     /// Kept for the phases that run after the access phase (response and logging).
     pub transaction: Option<Transaction>,
 }
@@ -36,7 +50,13 @@ pub unsafe fn get_or_create<'r>(r: *mut ngx_http_request_t) -> Option<&'r mut Re
     if cleanup.is_null() {
         return None;
     }
-    let context = Box::into_raw(Box::new(RequestContext { rules_ran: false, identity_forwarded: false, transaction: None }));
+    let context = Box::into_raw(Box::new(RequestContext {
+        rules: RulesStage::NotStarted,
+        waiting_for_body: false,
+        identity_forwarded: false,
+        unique_id: None,
+        transaction: None,
+    }));
     (*cleanup).handler = Some(drop_context);
     (*cleanup).data = context as *mut _;
     set_module_ctx(r, context);
@@ -50,7 +70,7 @@ unsafe fn set_module_ctx(r: *mut ngx_http_request_t, context: *mut RequestContex
 
 /// Finds the context through the module ctx slot, or, after an internal redirect cleared it,
 /// through the pool's cleanup list.
-unsafe fn find<'r>(r: *mut ngx_http_request_t) -> Option<&'r mut RequestContext> {
+pub unsafe fn find<'r>(r: *mut ngx_http_request_t) -> Option<&'r mut RequestContext> {
     let index = super::Module::module_index();
     let slot = *(*r).ctx.add(index) as *mut RequestContext;
     if !slot.is_null() {

@@ -64,20 +64,30 @@ fn serve(stream: TcpStream) {
     }
     let mut body = vec![0u8; content_length];
     let _ = reader.read_exact(&mut body);
+    // The head, an empty line, then the body exactly as received.
+    let mut echo = head.into_bytes();
+    echo.extend_from_slice(b"\n");
+    echo.extend_from_slice(&body);
     let response = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-        head.len(),
-        head
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        echo.len()
     );
     let mut stream = stream;
     let _ = stream.write_all(response.as_bytes());
+    let _ = stream.write_all(&echo);
 }
 
 /// The (name, value) header pairs of an echoed request head, in order.
 pub fn headers_in_echo(echo: &str) -> Vec<(String, String)> {
     echo.lines()
+        .take_while(|line| !line.trim().is_empty())
         .skip(1)
         .filter_map(|line| line.split_once(':'))
         .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
         .collect()
+}
+
+/// The body part of an echo: everything after the head's empty line.
+pub fn body_in_echo(echo: &str) -> &str {
+    echo.split_once("\r\n\n").or_else(|| echo.split_once("\n\n")).map_or("", |(_, body)| body)
 }

@@ -1,26 +1,46 @@
-//! ARGS / ARGS_GET and their _NAMES: the query string split at `&` and `=`, names and values
-//! URL-decoded (`+` is a space), parsed once per transaction and only if a rule asks.
+//! ARGS, ARGS_GET, ARGS_POST and their _NAMES: the query string and (for urlencoded bodies) the
+//! request body, split at `&` and `=`, names and values URL-decoded (`+` is a space). Each is
+//! parsed once per transaction, and only if a rule asks.
 
 use std::borrow::Cow;
 
-use crate::engine::transformations::{apply, Transformation};
 use super::Visit;
+use crate::engine::transformations::{apply, Transformation};
 use crate::engine::EvalContext;
 
-pub fn each(ctx: &EvalContext, f: &mut Visit) {
-    for (name, value) in query_args(ctx) {
+/// Where arguments come from: ARGS is the query's followed by the body's.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Query,
+    Body,
+    All,
+}
+
+pub fn each(ctx: &EvalContext, source: Source, f: &mut Visit) {
+    for (name, value) in args(ctx, source) {
         f(name, Cow::Borrowed(value));
     }
 }
 
-pub fn each_name(ctx: &EvalContext, f: &mut Visit) {
-    for (name, _) in query_args(ctx) {
+pub fn each_name(ctx: &EvalContext, source: Source, f: &mut Visit) {
+    for (name, _) in args(ctx, source) {
         f(name, Cow::Borrowed(name));
     }
 }
 
-fn query_args<'a>(ctx: &'a EvalContext) -> &'a [(Vec<u8>, Vec<u8>)] {
-    ctx.state.query_args.get_or_init(|| parse(ctx.request.query_string()))
+fn args<'a>(ctx: &'a EvalContext, source: Source) -> impl Iterator<Item = &'a (Vec<u8>, Vec<u8>)> {
+    let query: &[(Vec<u8>, Vec<u8>)] = if source == Source::Body {
+        &[]
+    } else {
+        ctx.state.query_args.get_or_init(|| parse(ctx.request.query_string()))
+    };
+    let body: &[(Vec<u8>, Vec<u8>)] = match (&ctx.state.request_body, source) {
+        (Some(body), Source::Body | Source::All) if body.urlencoded => {
+            body.args.get_or_init(|| parse(&body.bytes))
+        }
+        _ => &[],
+    };
+    query.iter().chain(body.iter())
 }
 
 /// `a=1&b=2&c` -> [(a, 1), (b, 2), (c, "")], decoded.

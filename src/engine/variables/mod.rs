@@ -4,6 +4,7 @@
 
 mod args;
 mod headers;
+mod request_body;
 mod request_line;
 mod ssl_client;
 mod transaction;
@@ -37,6 +38,10 @@ pub enum Variable {
     ArgsGet,
     ArgsNames,
     ArgsGetNames,
+    ArgsPost,
+    ArgsPostNames,
+    RequestBody,
+    RequestBodyLength,
     SslClientVerify,
     SslClientFingerprint,
     SslClientSDn,
@@ -63,6 +68,10 @@ const NAMES: &[(&str, Variable)] = &[
     ("ARGS_GET", Variable::ArgsGet),
     ("ARGS_NAMES", Variable::ArgsNames),
     ("ARGS_GET_NAMES", Variable::ArgsGetNames),
+    ("ARGS_POST", Variable::ArgsPost),
+    ("ARGS_POST_NAMES", Variable::ArgsPostNames),
+    ("REQUEST_BODY", Variable::RequestBody),
+    ("REQUEST_BODY_LENGTH", Variable::RequestBodyLength),
     ("SSL_CLIENT_VERIFY", Variable::SslClientVerify),
     ("SSL_CLIENT_FINGERPRINT", Variable::SslClientFingerprint),
     ("SSL_CLIENT_S_DN", Variable::SslClientSDn),
@@ -98,6 +107,8 @@ impl Variable {
                 | Variable::ArgsGet
                 | Variable::ArgsNames
                 | Variable::ArgsGetNames
+                | Variable::ArgsPost
+                | Variable::ArgsPostNames
                 | Variable::SslClientSan
                 | Variable::Tx
         )
@@ -116,8 +127,13 @@ impl Variable {
             | Variable::UniqueId => request_line::each(*self, ctx, f),
             Variable::RequestHeaders => headers::each(ctx, f),
             Variable::RequestHeadersNames => headers::each_name(ctx, f),
-            Variable::Args | Variable::ArgsGet => args::each(ctx, f),
-            Variable::ArgsNames | Variable::ArgsGetNames => args::each_name(ctx, f),
+            Variable::Args => args::each(ctx, args::Source::All, f),
+            Variable::ArgsGet => args::each(ctx, args::Source::Query, f),
+            Variable::ArgsPost => args::each(ctx, args::Source::Body, f),
+            Variable::ArgsNames => args::each_name(ctx, args::Source::All, f),
+            Variable::ArgsGetNames => args::each_name(ctx, args::Source::Query, f),
+            Variable::ArgsPostNames => args::each_name(ctx, args::Source::Body, f),
+            Variable::RequestBody | Variable::RequestBodyLength => request_body::each(*self, ctx, f),
             Variable::SslClientVerify
             | Variable::SslClientFingerprint
             | Variable::SslClientSDn
