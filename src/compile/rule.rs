@@ -54,7 +54,8 @@ impl RuleLink {
             let (negated, name, parameter) = split_operator(operator);
             // Name the rule in operator errors: a bad regex is easier to find by its rule id.
             let id = RuleActions::parse(actions).ok().and_then(|a| a.id);
-            let compiled = Operator::compile(name, parameter).map_err(|e| match id {
+            let base_dir = std::path::Path::new(&*directive.span.file).parent().unwrap_or(std::path::Path::new("/"));
+            let compiled = Operator::compile(name, parameter, base_dir).map_err(|e| match id {
                 Some(id) => format!("rule {id}: {e}"),
                 None => e,
             })?;

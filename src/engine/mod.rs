@@ -183,12 +183,12 @@ impl Transaction {
             values.into_iter().find_map(|Value { name, value }| {
                 let transformed = transformations::apply(&link.transformations, value);
                 let wants_captures = link.capture && !link.negated;
-                let hit = link.operator.matches(&transformed, wants_captures.then_some(&mut captures));
+                let hit = link.operator.matches(&transformed, wants_captures.then_some(&mut captures), &ctx);
                 (hit != link.negated).then(|| MatchedValue {
                     variable: name.into_owned(),
                     value: transformed.into_owned(),
                     operator: link.operator.log_name(),
-                    parameter: link.parameter.clone(),
+                    parameter: link.operator.shown_parameter(&link.parameter, &ctx),
                 })
             })
         }?;

@@ -34,6 +34,22 @@ impl IpSet {
         Ok(IpSet { networks })
     }
 
+    /// `@ipMatchFromFile`: one address or network per line (`#` comments), files relative to
+    /// the rule file.
+    pub fn from_files(param: &str, base_dir: &std::path::Path) -> Result<IpSet, String> {
+        let mut list = String::new();
+        for file in param.split_ascii_whitespace() {
+            let path = base_dir.join(file);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("@ipMatchFromFile: cannot read \"{}\": {e}", path.display()))?;
+            for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+                list.push_str(line);
+                list.push(',');
+            }
+        }
+        IpSet::parse(&list)
+    }
+
     pub fn matches(&self, value: &[u8]) -> bool {
         let Some(addr) = std::str::from_utf8(value).ok().and_then(|v| v.trim().parse::<IpAddr>().ok()) else {
             return false;

@@ -1,15 +1,27 @@
-//! Operators (`@rx`, `@streq`, ...): compiled once from their parameter at load time, then run
-//! per value. One file per operator.
+//! Operators (`@rx`, `@pm`, `@eq`, ...): compiled once from their parameter at load time, then
+//! run per value. A parameter with macros (`@lt %{tx.limit}`) is expanded and compiled per
+//! request instead. One file per operator.
 
 mod begins_with;
 mod contains;
 mod ends_with;
 mod ip_match;
 mod numeric;
+mod pm;
 mod rx;
 mod streq;
+mod validate_byte_range;
+mod validate_url_encoding;
+mod validate_utf8_encoding;
+mod within;
+
+use std::path::{Path, PathBuf};
 
 pub use numeric::Comparison;
+pub use rx::Rx;
+
+use super::macros::Macro;
+use super::EvalContext;
 
 /// Text as ModSecurity reads numbers (leading digits; anything else is 0).
 pub fn numeric_value(text: &[u8]) -> i64 {
@@ -24,17 +36,45 @@ pub enum Operator {
     Contains(Vec<u8>),
     BeginsWith(Vec<u8>),
     EndsWith(Vec<u8>),
+    Within(Vec<u8>),
+    Pm(pm::Phrases),
+    PmFromFile(pm::Phrases),
     IpMatch(ip_match::IpSet),
+    IpMatchFromFile(ip_match::IpSet),
     Numeric(Comparison, i64),
+    ValidateByteRange(validate_byte_range::ByteRanges),
+    ValidateUrlEncoding,
+    ValidateUtf8Encoding,
     UnconditionalMatch,
+    /// The parameter holds macros: expanded and compiled when the rule runs.
+    Expanded(Box<Expanded>),
+}
+
+#[derive(Debug)]
+pub struct Expanded {
+    name: String,
+    template: Macro,
+    base_dir: PathBuf,
+    log_name: &'static str,
 }
 
 impl Operator {
-    /// Compiles operator `name` (without `@`) with `param`.
-    pub fn compile(name: &str, param: &str) -> Result<Operator, String> {
-        if param.contains("%{") && !name.eq_ignore_ascii_case("rx") {
-            return Err(format!("macros in the argument of @{name} are not supported yet"));
+    /// Compiles operator `name` (without `@`) with `param`; data files (`@pmFromFile`,
+    /// `@ipMatchFromFile`) are found relative to `base_dir`, the rule file's directory.
+    pub fn compile(name: &str, param: &str, base_dir: &Path) -> Result<Operator, String> {
+        let operator = Operator::compile_literal(name, param, base_dir)?;
+        if param.contains("%{") && !matches!(operator, Operator::PmFromFile(_) | Operator::IpMatchFromFile(_)) {
+            return Ok(Operator::Expanded(Box::new(Expanded {
+                name: name.to_string(),
+                template: Macro::parse(param)?,
+                base_dir: base_dir.to_path_buf(),
+                log_name: operator.log_name(),
+            })));
         }
+        Ok(operator)
+    }
+
+    fn compile_literal(name: &str, param: &str, base_dir: &Path) -> Result<Operator, String> {
         let bytes = param.as_bytes().to_vec();
         Ok(match name.to_ascii_lowercase().as_str() {
             "rx" => Operator::Rx(rx::Rx::compile(param)?),
@@ -42,11 +82,18 @@ impl Operator {
             "contains" => Operator::Contains(bytes),
             "beginswith" => Operator::BeginsWith(bytes),
             "endswith" => Operator::EndsWith(bytes),
+            "within" => Operator::Within(bytes),
+            "pm" => Operator::Pm(pm::Phrases::from_parameter(param)?),
+            "pmfromfile" | "pmf" => Operator::PmFromFile(pm::Phrases::from_files(param, base_dir)?),
             "ipmatch" => Operator::IpMatch(ip_match::IpSet::parse(param)?),
+            "ipmatchfromfile" | "ipmatchf" => Operator::IpMatchFromFile(ip_match::IpSet::from_files(param, base_dir)?),
             "eq" | "ne" | "gt" | "ge" | "lt" | "le" => {
                 let comparison = Comparison::from_name(name).expect("listed above");
                 Operator::Numeric(comparison, numeric::parse_integer(param))
             }
+            "validatebyterange" => Operator::ValidateByteRange(validate_byte_range::ByteRanges::parse(param)?),
+            "validateurlencoding" => Operator::ValidateUrlEncoding,
+            "validateutf8encoding" => Operator::ValidateUtf8Encoding,
             "unconditionalmatch" => Operator::UnconditionalMatch,
             _ => return Err(format!("unknown or unsupported operator \"@{name}\"")),
         })
@@ -60,23 +107,50 @@ impl Operator {
             Operator::Contains(_) => "Contains",
             Operator::BeginsWith(_) => "BeginsWith",
             Operator::EndsWith(_) => "EndsWith",
+            Operator::Within(_) => "Within",
+            Operator::Pm(_) => "Pm",
+            Operator::PmFromFile(_) => "PmFromFile",
             Operator::IpMatch(_) => "IpMatch",
+            Operator::IpMatchFromFile(_) => "IpMatchFromFile",
             Operator::Numeric(c, _) => c.log_name(),
+            Operator::ValidateByteRange(_) => "ValidateByteRange",
+            Operator::ValidateUrlEncoding => "ValidateUrlEncoding",
+            Operator::ValidateUtf8Encoding => "ValidateUtf8Encoding",
             Operator::UnconditionalMatch => "UnconditionalMatch",
+            Operator::Expanded(expanded) => expanded.log_name,
         }
     }
 
     /// Whether `value` matches; with `captures`, a matching `@rx` fills it with its groups 0-9.
-    pub fn matches(&self, value: &[u8], captures: Option<&mut Vec<Vec<u8>>>) -> bool {
+    pub fn matches(&self, value: &[u8], captures: Option<&mut Vec<Vec<u8>>>, ctx: &EvalContext) -> bool {
         match self {
             Operator::Rx(rx) => rx.matches(value, captures),
             Operator::StrEq(expected) => streq::matches(value, expected),
             Operator::Contains(needle) => contains::matches(value, needle),
             Operator::BeginsWith(prefix) => begins_with::matches(value, prefix),
             Operator::EndsWith(suffix) => ends_with::matches(value, suffix),
-            Operator::IpMatch(set) => set.matches(value),
+            Operator::Within(list) => within::matches(value, list),
+            Operator::Pm(phrases) | Operator::PmFromFile(phrases) => phrases.matches(value, captures),
+            Operator::IpMatch(set) | Operator::IpMatchFromFile(set) => set.matches(value),
             Operator::Numeric(comparison, param) => comparison.holds(numeric::parse_integer_bytes(value), *param),
+            Operator::ValidateByteRange(ranges) => ranges.finds_outside(value),
+            Operator::ValidateUrlEncoding => validate_url_encoding::finds_invalid(value),
+            Operator::ValidateUtf8Encoding => validate_utf8_encoding::finds_invalid(value),
             Operator::UnconditionalMatch => true,
+            Operator::Expanded(expanded) => {
+                let param = String::from_utf8_lossy(&expanded.template.expand(ctx)).into_owned();
+                // A parameter that does not compile once expanded cannot match anything.
+                Operator::compile_literal(&expanded.name, &param, &expanded.base_dir)
+                    .is_ok_and(|operator| operator.matches(value, captures, ctx))
+            }
+        }
+    }
+
+    /// The parameter a log line shows for this match (expanded, for operators with macros).
+    pub fn shown_parameter(&self, written: &str, ctx: &EvalContext) -> String {
+        match self {
+            Operator::Expanded(expanded) => String::from_utf8_lossy(&expanded.template.expand(ctx)).into_owned(),
+            _ => written.to_string(),
         }
     }
 }

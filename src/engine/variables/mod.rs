@@ -11,7 +11,7 @@ mod transaction;
 
 use std::borrow::Cow;
 
-use super::operators::Operator;
+use super::operators::Rx;
 use super::EvalContext;
 
 /// Receives each (key, value) of a variable; single-valued variables have an empty key.
@@ -151,14 +151,14 @@ pub enum Selector {
     /// `:name`, compared case-insensitively.
     Key(Vec<u8>),
     /// `:/regex/`
-    Regex(Operator),
+    Regex(Rx),
 }
 
 impl Selector {
     fn parse(key: &str) -> Result<Selector, String> {
         let key = key.trim_matches('\'');
         if key.len() >= 2 && key.starts_with('/') && key.ends_with('/') {
-            return Ok(Selector::Regex(Operator::compile("rx", &key[1..key.len() - 1])?));
+            return Ok(Selector::Regex(Rx::compile(&key[1..key.len() - 1])?));
         }
         Ok(Selector::Key(key.as_bytes().to_ascii_lowercase()))
     }
