@@ -253,6 +253,109 @@ fn transactions() {
             logged: &[15],
             log_contains: &["(Value: `bad\\x0a[id \\x22999\\x22]' )"],
         },
+        Case {
+            name: "block takes the phase's SecDefaultAction, status included",
+            rules: "SecDefaultAction \"phase:1,log,auditlog,deny,status:418\"\n\
+                    SecRule REQUEST_HEADERS:user \"@streq admin\" \"id:20,phase:1,block\"",
+            request: Request::get("/").header("user", "admin"),
+            status: Some(418),
+            logged: &[20],
+            log_contains: &["Access denied with code 418 (phase 1)"],
+        },
+        Case {
+            name: "block without a default action passes",
+            rules: "SecRule REQUEST_HEADERS:user \"@streq admin\" \"id:21,phase:1,block\"",
+            request: Request::get("/").header("user", "admin"),
+            status: None,
+            logged: &[21],
+            log_contains: &["ModSecurity: Warning."],
+        },
+        Case {
+            name: "SecDefaultAction nolog and transformations are inherited unless t:none",
+            rules: "SecDefaultAction \"phase:1,nolog,pass,t:lowercase\"\n\
+                    SecRule REQUEST_HEADERS:user \"@streq admin\" \"id:22,phase:1,deny\"\n\
+                    SecRule REQUEST_HEADERS:x \"@streq ADMIN\" \"id:23,phase:1,deny,t:none,log\"",
+            request: Request::get("/").header("user", "ADMIN"),
+            status: Some(403),
+            logged: &[],
+            log_contains: &[],
+        },
+        Case {
+            name: "skipAfter jumps past the marker in the same phase",
+            rules: "SecRule REQUEST_METHOD \"@streq GET\" \"id:30,phase:1,pass,nolog,skipAfter:END_CHECKS\"\n\
+                    SecRule REQUEST_URI \"@contains /\" \"id:31,phase:1,deny\"\n\
+                    SecMarker END_CHECKS\n\
+                    SecRule REQUEST_URI \"@contains /x\" \"id:32,phase:1,deny,status:404\"",
+            request: Request::get("/x"),
+            status: Some(404),
+            logged: &[32],
+            log_contains: &[],
+        },
+        Case {
+            name: "skip:1 skips the next rule",
+            rules: "SecAction \"id:33,phase:1,pass,nolog,skip:1\"\n\
+                    SecRule REQUEST_URI \"@contains /\" \"id:34,phase:1,deny\"\n\
+                    SecRule REQUEST_URI \"@contains /\" \"id:35,phase:1,deny,status:409\"",
+            request: Request::get("/"),
+            status: Some(409),
+            logged: &[35],
+            log_contains: &[],
+        },
+        Case {
+            name: "ctl:ruleRemoveById and ruleRemoveByTag at run time",
+            rules: "SecRule REQUEST_HEADERS:x-test \"@rx .\" \"id:40,phase:1,pass,nolog,ctl:ruleRemoveById=41-42,ctl:ruleRemoveByTag=noisy\"\n\
+                    SecRule REQUEST_URI \"@contains /\" \"id:41,phase:1,deny\"\n\
+                    SecRule REQUEST_URI \"@contains /\" \"id:43,phase:1,deny,tag:'noisy'\"\n\
+                    SecRule REQUEST_URI \"@contains /\" \"id:44,phase:2,deny,status:410\"",
+            request: Request::get("/").header("x-test", "1"),
+            status: Some(410),
+            logged: &[44],
+            log_contains: &[],
+        },
+        Case {
+            name: "ctl:ruleRemoveTargetById drops one argument from a rule",
+            rules: "SecAction \"id:45,phase:1,pass,nolog,ctl:ruleRemoveTargetById=46;ARGS:password\"\n\
+                    SecRule ARGS \"@contains '\" \"id:46,phase:1,deny\"",
+            request: Request::get("/?password=a'b&user=ok"),
+            status: None,
+            logged: &[],
+            log_contains: &[],
+        },
+        Case {
+            name: "ctl:ruleEngine=DetectionOnly for this transaction",
+            rules: "SecRule REQUEST_HEADERS:x-canary \"@streq 1\" \"id:47,phase:1,pass,nolog,ctl:ruleEngine=DetectionOnly\"\n\
+                    SecRule REQUEST_URI \"@contains /\" \"id:48,phase:1,deny\"",
+            request: Request::get("/").header("x-canary", "1"),
+            status: None,
+            logged: &[48],
+            log_contains: &["ModSecurity: Warning."],
+        },
+        Case {
+            name: "macros in operator parameters (anomaly scoring)",
+            rules: "SecAction \"id:50,phase:1,pass,nolog,setvar:tx.inbound_threshold=5\"\n\
+                    SecRule ARGS \"@pm union select\" \"id:51,phase:1,pass,nolog,setvar:tx.score=+5\"\n\
+                    SecRule TX:SCORE \"@ge %{tx.inbound_threshold}\" \"id:52,phase:1,deny,msg:'score %{tx.score}'\"",
+            request: Request::get("/?q=1+UNION+all"),
+            status: Some(403),
+            logged: &[52],
+            log_contains: &["Operator `Ge' with parameter `5' against variable `TX:score' (Value: `5' )", "[msg \"score 5\"]"],
+        },
+        Case {
+            name: "multiMatch sees the value before the transformation",
+            rules: "SecRule ARGS:a \"@streq %41\" \"id:53,phase:1,deny,t:urlDecode,multiMatch\"",
+            request: Request::get("/?a=%2541"),
+            status: Some(403),
+            logged: &[53],
+            log_contains: &[],
+        },
+        Case {
+            name: "@within",
+            rules: "SecRule REQUEST_METHOD \"!@within GET HEAD POST\" \"id:54,phase:1,deny,status:405\"",
+            request: Request { method: "PUT", ..Request::get("/") },
+            status: Some(405),
+            logged: &[54],
+            log_contains: &[],
+        },
     ];
     let mut ran = 0;
     for case in &cases {
@@ -271,5 +374,5 @@ fn transactions() {
         }
         ran += 1;
     }
-    assert_eq!(ran, 15);
+    assert_eq!(ran, 26);
 }

@@ -8,7 +8,7 @@ mod rule;
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-pub use rule::{Rule, RuleLink};
+pub use rule::{DefaultAction, Entry, Rule, RuleLink};
 
 use crate::seclang::{self, Directive};
 
@@ -77,7 +77,7 @@ impl Default for RequestBodySettings {
 pub struct Ruleset {
     mode: Option<EngineMode>,
     request_body: RequestBodySettings,
-    phases: [Vec<Rule>; 5],
+    phases: [Vec<Entry>; 5],
 }
 
 impl Ruleset {
@@ -89,6 +89,7 @@ impl Ruleset {
     fn compile(directives: Vec<Directive>) -> Result<Ruleset, ConfigError> {
         let mut ruleset = Ruleset { mode: None, request_body: RequestBodySettings::default(), phases: Default::default() };
         let mut ids = HashSet::new();
+        let mut defaults: [Option<DefaultAction>; 5] = Default::default();
         // A rule ending in `chain` waits here for its next link.
         let mut open_chain: Option<Rule> = None;
         for directive in directives {
@@ -122,15 +123,32 @@ impl Ruleset {
                         _ => return Err(error("SecRequestBodyLimitAction takes Reject or ProcessPartial".into())),
                     };
                 }
+                "secdefaultaction" => {
+                    let [actions] = directive.args.as_slice() else {
+                        return Err(error("SecDefaultAction takes one argument: \"actions\"".into()));
+                    };
+                    let (phase, default) = DefaultAction::parse(actions).map_err(error)?;
+                    defaults[phase as usize - 1] = Some(default);
+                }
+                "secmarker" => {
+                    let [name] = directive.args.as_slice() else {
+                        return Err(error("SecMarker takes one name".into()));
+                    };
+                    let name: std::sync::Arc<str> = std::sync::Arc::from(name.trim_matches('\'').trim());
+                    // skipAfter works within a phase, so every phase gets the marker.
+                    for phase in ruleset.phases.iter_mut() {
+                        phase.push(Entry::Marker(name.clone()));
+                    }
+                }
                 "secrule" | "secaction" => {
                     let link = RuleLink::from_directive(&directive).map_err(error)?;
                     let rule = match open_chain.take() {
                         Some(mut head) => {
-                            head.push_link(link).map_err(error)?;
+                            head.push_link(link, &defaults).map_err(error)?;
                             head
                         }
                         None => {
-                            let rule = Rule::start(link, &span).map_err(error)?;
+                            let rule = Rule::start(link, &span, &defaults).map_err(error)?;
                             if !ids.insert(rule.id) {
                                 return Err(error(format!("rule id {} is already used", rule.id)));
                             }
@@ -140,7 +158,7 @@ impl Ruleset {
                     if rule.expects_link() {
                         open_chain = Some(rule);
                     } else {
-                        ruleset.phases[rule.phase as usize - 1].push(rule);
+                        ruleset.phases[rule.phase as usize - 1].push(Entry::Rule(rule));
                     }
                 }
                 _ => return Err(error(format!("unknown or unsupported directive \"{}\"", directive.name))),
@@ -152,6 +170,19 @@ impl Ruleset {
                 line: rule.line,
                 reason: format!("rule {} ends with \"chain\" but no rule follows", rule.id),
             });
+        }
+        for entries in ruleset.phases.iter_mut() {
+            let resolved: Vec<Option<usize>> = (0..entries.len())
+                .map(|index| match &entries[index] {
+                    Entry::Rule(rule) => rule.continuation(index, entries),
+                    Entry::Marker(_) => None,
+                })
+                .collect();
+            for (entry, continue_at) in entries.iter_mut().zip(resolved) {
+                if let Entry::Rule(rule) = entry {
+                    rule.continue_at = continue_at;
+                }
+            }
         }
         Ok(ruleset)
     }
@@ -166,18 +197,13 @@ impl Ruleset {
         self.request_body
     }
 
-    /// Whether a request's body must be read before phase 2: body access is on and there are
-    /// phase-2 rules to see it.
-    pub fn inspects_request_body(&self) -> bool {
-        self.engine_mode() != EngineMode::Off && self.request_body.access && !self.phases[1].is_empty()
-    }
-
     /// Rules per phase, a chain counting once.
     pub fn rule_count_per_phase(&self) -> [usize; 5] {
-        std::array::from_fn(|i| self.phases[i].len())
+        std::array::from_fn(|i| self.phases[i].iter().filter(|e| matches!(e, Entry::Rule(_))).count())
     }
 
-    pub fn rules(&self, phase: u8) -> &[Rule] {
+    /// The phase's rules and markers, in order.
+    pub fn entries(&self, phase: u8) -> &[Entry] {
         &self.phases[phase as usize - 1]
     }
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::engine::actions::{Disruptive, RuleActions, RuleMetadata, SetVar};
+use crate::engine::actions::{Ctl, Disruptive, RuleActions, RuleMetadata, SetVar};
 use crate::engine::operators::Operator;
 use crate::engine::transformations::Transformation;
 use crate::engine::variables::{parse_targets, Target};
@@ -18,8 +18,10 @@ pub struct RuleLink {
     /// The operator's parameter as written, for log lines.
     pub parameter: String,
     pub transformations: Vec<Transformation>,
+    pub multi_match: bool,
     pub capture: bool,
     pub setvars: Vec<SetVar>,
+    pub ctls: Vec<Ctl>,
     actions: RuleActions,
 }
 
@@ -33,8 +35,41 @@ pub struct Rule {
     pub status: Option<u16>,
     pub log: bool,
     pub metadata: RuleMetadata,
+    /// `skipAfter`: the marker's name as written.
+    pub skip_after: Option<String>,
+    /// Where a match continues in the phase's list (resolved from `skipAfter` / `skip`).
+    pub continue_at: Option<usize>,
+    skip: Option<usize>,
     pub file: Arc<str>,
     pub line: usize,
+}
+
+/// `SecDefaultAction` for one phase: what `block` means there, and what rules of the phase
+/// inherit when they don't say (`log`/`nolog`, `status`, transformations unless `t:none`).
+#[derive(Clone, Debug)]
+pub struct DefaultAction {
+    disruptive: Disruptive,
+    status: Option<u16>,
+    log: Option<bool>,
+    transformations: Vec<Transformation>,
+}
+
+impl DefaultAction {
+    pub fn parse(text: &str) -> Result<(u8, DefaultAction), String> {
+        let actions = RuleActions::parse(text)?;
+        let phase = actions.phase.ok_or("SecDefaultAction must name a phase")?;
+        if actions.id.is_some() || actions.chain || actions.skip_after.is_some() || !actions.setvars.is_empty() {
+            return Err("SecDefaultAction may not use id, chain, skipAfter or setvar".into());
+        }
+        let disruptive = actions.disruptive.ok_or("SecDefaultAction must name a disruptive action (pass, deny)")?;
+        if disruptive == Disruptive::Block {
+            return Err("SecDefaultAction cannot be block".into());
+        }
+        Ok((
+            phase,
+            DefaultAction { disruptive, status: actions.status, log: actions.log, transformations: actions.transformations },
+        ))
+    }
 }
 
 impl RuleLink {
@@ -68,11 +103,33 @@ impl RuleLink {
             negated,
             parameter,
             transformations: std::mem::take(&mut actions.transformations),
+            multi_match: actions.multi_match,
             capture: actions.capture,
             setvars: std::mem::take(&mut actions.setvars),
+            ctls: std::mem::take(&mut actions.ctls),
             actions,
         })
     }
+}
+
+impl RuleLink {
+    /// The phase's default transformations come first, unless the rule said `t:none`.
+    fn inherit_transformations(&mut self, default: Option<&DefaultAction>) {
+        if let Some(default) = default {
+            if !self.actions.transformations_reset && !default.transformations.is_empty() {
+                let own = std::mem::take(&mut self.transformations);
+                self.transformations = default.transformations.iter().copied().chain(own).collect();
+            }
+        }
+    }
+}
+
+/// One item of a phase's rule list.
+#[derive(Debug)]
+pub enum Entry {
+    Rule(Rule),
+    /// `SecMarker`: a place `skipAfter` jumps past.
+    Marker(Arc<str>),
 }
 
 /// `!@name param`, `@name param`, or a bare regex -> (negated, name, param).
@@ -92,35 +149,69 @@ fn split_operator(text: &str) -> (bool, &str, &str) {
 }
 
 impl Rule {
-    /// A rule from its first link, which carries the rule's metadata and disruptive action.
-    pub fn start(link: RuleLink, span: &Span) -> Result<Rule, String> {
+    /// A rule from its first link, which carries the rule's metadata and disruptive action;
+    /// `defaults` are the `SecDefaultAction`s in force, by phase.
+    pub fn start(mut link: RuleLink, span: &Span, defaults: &[Option<DefaultAction>; 5]) -> Result<Rule, String> {
         let actions = &link.actions;
         let id = actions.id.ok_or("a rule must have an \"id\" action")?;
-        let rule = Rule {
+        let phase = actions.phase.unwrap_or(2);
+        let default = defaults[phase as usize - 1].as_ref();
+        let (disruptive, default_status) = match actions.disruptive {
+            Some(Disruptive::Block) => default.map_or((Disruptive::Pass, None), |d| (d.disruptive, d.status)),
+            Some(disruptive) => (disruptive, None),
+            None => (Disruptive::Pass, None),
+        };
+        let mut rule = Rule {
             id,
-            phase: actions.phase.unwrap_or(2),
-            disruptive: actions.disruptive.unwrap_or(Disruptive::Pass),
-            status: actions.status,
-            log: actions.log.unwrap_or(true),
+            phase,
+            disruptive,
+            status: actions.status.or(default_status),
+            log: actions.log.or(default.and_then(|d| d.log)).unwrap_or(true),
             metadata: actions.metadata.clone(),
+            skip_after: actions.skip_after.clone(),
+            continue_at: None,
+            skip: actions.skip,
             file: span.file.clone(),
             line: span.line,
-            links: vec![link],
+            links: Vec::new(),
         };
+        link.inherit_transformations(default);
+        rule.links.push(link);
         Ok(rule)
     }
 
     /// Appends the next link of a chain.
-    pub fn push_link(&mut self, link: RuleLink) -> Result<(), String> {
+    pub fn push_link(&mut self, mut link: RuleLink, defaults: &[Option<DefaultAction>; 5]) -> Result<(), String> {
+        link.inherit_transformations(defaults[self.phase as usize - 1].as_ref());
         let actions = &link.actions;
-        if actions.id.is_some() || actions.phase.is_some() || actions.disruptive.is_some() {
+        if actions.id.is_some() || actions.phase.is_some() || actions.disruptive.is_some() || actions.skip_after.is_some() {
             return Err(format!(
-                "a chained rule (after rule {}) may not set id, phase or a disruptive action",
+                "a chained rule (after rule {}) may not set id, phase, skipAfter or a disruptive action",
                 self.id
             ));
         }
         self.links.push(link);
         Ok(())
+    }
+
+    /// Where a match of the rule at `index` of its phase's `entries` continues, from
+    /// `skipAfter` (past the first marker of that name after the rule; none: the phase ends) or
+    /// `skip` (past the next `count` rules; markers do not count).
+    pub fn continuation(&self, index: usize, entries: &[Entry]) -> Option<usize> {
+        if let Some(marker) = &self.skip_after {
+            let found = entries[index + 1..].iter().position(|e| matches!(e, Entry::Marker(m) if **m == **marker));
+            return Some(found.map_or(entries.len(), |offset| index + 1 + offset + 1));
+        }
+        let count = self.skip?;
+        let mut seen = 0;
+        let mut at = index + 1;
+        while at < entries.len() && seen < count {
+            if matches!(entries[at], Entry::Rule(_)) {
+                seen += 1;
+            }
+            at += 1;
+        }
+        Some(at)
     }
 
     /// Whether the last link ended with `chain`.

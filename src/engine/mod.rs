@@ -16,8 +16,8 @@ use std::sync::Arc;
 pub use request::RequestView;
 
 use crate::audit::error_log::{self, MatchedValue};
-use crate::compile::{BodyLimitAction, EngineMode, Rule, RuleLink, Ruleset};
-use actions::{store_setvar, Disruptive};
+use crate::compile::{BodyLimitAction, EngineMode, Entry, Rule, RuleLink, Ruleset};
+use actions::{store_setvar, Ctl, Disruptive, RuleSelector, TargetSpec};
 use variables::Value;
 
 /// What the transaction tells nginx to do instead of going on.
@@ -78,27 +78,59 @@ pub struct Transaction {
     log: Vec<LogMessage>,
     /// The request was denied; later phases run nothing.
     intervened: bool,
+    /// What `ctl:` changed for this transaction.
+    overrides: Overrides,
+}
+
+#[derive(Default)]
+struct Overrides {
+    mode: Option<EngineMode>,
+    body_access: Option<bool>,
+    urlencoded_body: bool,
+    removed_rules: Vec<RuleSelector>,
+    removed_targets: Vec<(RuleSelector, TargetSpec)>,
 }
 
 impl Transaction {
     pub fn new(ruleset: Arc<Ruleset>) -> Transaction {
-        Transaction { ruleset, state: TransactionState::default(), log: Vec::new(), intervened: false }
+        Transaction {
+            ruleset,
+            state: TransactionState::default(),
+            log: Vec::new(),
+            intervened: false,
+            overrides: Overrides::default(),
+        }
     }
 
     /// Runs phase `phase` (1..=5) against `request`. Returns the intervention if a rule denies;
     /// never in DetectionOnly, and with the engine Off no rule runs at all.
     pub fn run_phase(&mut self, phase: u8, request: &dyn RequestView) -> Option<Intervention> {
-        let mode = self.ruleset.engine_mode();
-        if mode == EngineMode::Off || self.intervened || !(1..=5).contains(&phase) {
+        if self.mode() == EngineMode::Off || self.intervened || !(1..=5).contains(&phase) {
             return None;
         }
         let ruleset = Arc::clone(&self.ruleset);
-        for rule in ruleset.rules(phase) {
+        let entries = ruleset.entries(phase);
+        let mut index = 0;
+        while index < entries.len() {
+            let entry = &entries[index];
+            index += 1;
+            let Entry::Rule(rule) = entry else {
+                continue;
+            };
+            if self.overrides.removed_rules.iter().any(|r| r.selects(rule.id, &rule.metadata.tags)) {
+                continue;
+            }
             let Some(matched) = self.evaluate(rule, request) else {
                 continue;
             };
-            let denies = rule.disruptive == Disruptive::Deny;
-            let blocking = denies && mode == EngineMode::On;
+            for ctl in rule.links.iter().flat_map(|link| &link.ctls) {
+                self.apply_ctl(ctl);
+            }
+            let mode = self.mode();
+            if mode == EngineMode::Off {
+                return None;
+            }
+            let blocking = rule.disruptive == Disruptive::Deny && mode == EngineMode::On;
             let status = rule.status.unwrap_or(403);
             if rule.log {
                 let ctx = EvalContext { request, state: &self.state };
@@ -110,8 +142,38 @@ impl Transaction {
                 self.intervened = true;
                 return Some(Intervention { status, rule_id: rule.id, phase });
             }
+            if let Some(at) = rule.continue_at {
+                index = at;
+            }
         }
         None
+    }
+
+    /// The engine mode in force: `SecRuleEngine`, unless a `ctl:ruleEngine` changed it.
+    fn mode(&self) -> EngineMode {
+        self.overrides.mode.unwrap_or_else(|| self.ruleset.engine_mode())
+    }
+
+    fn body_access(&self) -> bool {
+        self.overrides.body_access.unwrap_or_else(|| self.ruleset.request_body_settings().access)
+    }
+
+    /// Whether nginx should read the body for phase 2 (asked after phase 1, which may have
+    /// changed it with `ctl:requestBodyAccess` or `ctl:ruleEngine`).
+    pub fn wants_request_body(&self) -> bool {
+        self.mode() != EngineMode::Off && !self.intervened && self.body_access() && self.ruleset.rule_count_per_phase()[1] > 0
+    }
+
+    fn apply_ctl(&mut self, ctl: &Ctl) {
+        let overrides = &mut self.overrides;
+        match ctl {
+            Ctl::RemoveRules(selector) => overrides.removed_rules.push(selector.clone()),
+            Ctl::RemoveTarget(selector, target) => overrides.removed_targets.push((selector.clone(), target.clone())),
+            Ctl::RuleEngine(mode) => overrides.mode = Some(*mode),
+            Ctl::RequestBodyAccess(on) => overrides.body_access = Some(*on),
+            Ctl::ForceRequestBodyVariable => {}
+            Ctl::UrlencodedBody => overrides.urlencoded_body = true,
+        }
     }
 
     /// Hands phase 2 the request body (`content_type` is the request's Content-Type). A body
@@ -119,8 +181,8 @@ impl Transaction {
     /// (`ProcessPartial`); DetectionOnly only logs the refusal.
     pub fn set_request_body(&mut self, mut bytes: Vec<u8>, content_type: &[u8]) -> Option<Intervention> {
         let settings = self.ruleset.request_body_settings();
-        let mode = self.ruleset.engine_mode();
-        if mode == EngineMode::Off || !settings.access {
+        let mode = self.mode();
+        if mode == EngineMode::Off || !self.body_access() {
             return None;
         }
         if bytes.len() > settings.limit {
@@ -143,7 +205,8 @@ impl Transaction {
             bytes.truncate(settings.limit);
         }
         let media_type = content_type.split(|&b| b == b';').next().unwrap_or_default().trim_ascii();
-        let urlencoded = media_type.eq_ignore_ascii_case(b"application/x-www-form-urlencoded");
+        let urlencoded =
+            self.overrides.urlencoded_body || media_type.eq_ignore_ascii_case(b"application/x-www-form-urlencoded");
         self.state.request_body = Some(RequestBody { bytes, urlencoded, args: OnceCell::new() });
         None
     }
@@ -157,7 +220,7 @@ impl Transaction {
     fn evaluate(&mut self, rule: &Rule, request: &dyn RequestView) -> Option<MatchedValue> {
         let mut last = None;
         for link in &rule.links {
-            last = Some(self.evaluate_link(link, request)?);
+            last = Some(self.evaluate_link(rule, link, request)?);
         }
         // Actions of a chain run only once the whole chain matched.
         for link in &rule.links {
@@ -169,10 +232,17 @@ impl Transaction {
         last
     }
 
-    fn evaluate_link(&mut self, link: &RuleLink, request: &dyn RequestView) -> Option<MatchedValue> {
+    fn evaluate_link(&mut self, rule: &Rule, link: &RuleLink, request: &dyn RequestView) -> Option<MatchedValue> {
         if link.targets.is_empty() {
             return Some(MatchedValue::unconditional());
         }
+        let removed: Vec<&TargetSpec> = self
+            .overrides
+            .removed_targets
+            .iter()
+            .filter(|(selector, _)| selector.selects(rule.id, &rule.metadata.tags))
+            .map(|(_, target)| target)
+            .collect();
         let mut captures = Vec::new();
         let found = {
             let ctx = EvalContext { request, state: &self.state };
@@ -180,13 +250,35 @@ impl Transaction {
             for target in &link.targets {
                 target.values(&ctx, &mut values);
             }
+            values.retain(|v| !removed.iter().any(|target| target.selects(&v.name)));
+            let wants_captures = link.capture && !link.negated;
             values.into_iter().find_map(|Value { name, value }| {
-                let transformed = transformations::apply(&link.transformations, value);
-                let wants_captures = link.capture && !link.negated;
-                let hit = link.operator.matches(&transformed, wants_captures.then_some(&mut captures), &ctx);
-                (hit != link.negated).then(|| MatchedValue {
+                let mut test = |candidate: &[u8]| {
+                    let hit = link.operator.matches(candidate, wants_captures.then_some(&mut captures), &ctx);
+                    hit != link.negated
+                };
+                let matched_value = if link.multi_match {
+                    // multiMatch: the value as it is, then after every transformation that changed it.
+                    let mut current = value;
+                    let mut hit = test(&current).then(|| current.to_vec());
+                    for step in &link.transformations {
+                        if hit.is_some() {
+                            break;
+                        }
+                        let next = transformations::apply(std::slice::from_ref(step), current.clone());
+                        if next != current {
+                            hit = test(&next).then(|| next.to_vec());
+                        }
+                        current = next;
+                    }
+                    hit
+                } else {
+                    let transformed = transformations::apply(&link.transformations, value);
+                    test(&transformed).then(|| transformed.into_owned())
+                }?;
+                Some(MatchedValue {
                     variable: name.into_owned(),
-                    value: transformed.into_owned(),
+                    value: matched_value,
                     operator: link.operator.log_name(),
                     parameter: link.operator.shown_parameter(&link.parameter, &ctx),
                 })

@@ -101,12 +101,13 @@ unsafe fn run_rules_until_body(
         let mut transaction = Transaction::new(Arc::clone(ruleset));
         let intervention = transaction.run_phase(1, view);
         write_log(log, &mut transaction);
+        let wants_body = transaction.wants_request_body();
         context.transaction = Some(transaction);
         if let Some(intervention) = intervention {
             context.rules = RulesStage::Done;
             return Verdict::Answer(deny(r, &intervention));
         }
-        if ruleset.inspects_request_body() && request_body::is_expected(r) {
+        if wants_body && request_body::is_expected(r) {
             context.rules = RulesStage::ReadingBody;
             // nginx counts the read as a reference on the request; the post handler drops it.
             let rc = ngx_http_read_client_request_body(r, Some(body_read));

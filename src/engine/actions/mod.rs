@@ -1,12 +1,14 @@
 //! Actions: what a rule does and says about itself. Parsed at load time into [`RuleActions`];
 //! one file per family (metadata, disruptive, flow, logging, setvar).
 
+mod ctl;
 mod disruptive;
 mod flow;
 mod logging;
 mod metadata;
 mod setvar;
 
+pub use ctl::{Ctl, RuleSelector, TargetSpec};
 pub use disruptive::Disruptive;
 pub use metadata::RuleMetadata;
 pub use setvar::{store as store_setvar, SetVar};
@@ -26,7 +28,16 @@ pub struct RuleActions {
     pub metadata: RuleMetadata,
     /// `t:` in order; `t:none` clears what came before it.
     pub transformations: Vec<Transformation>,
+    /// `t:none` appeared: the phase's default transformations do not apply.
+    pub transformations_reset: bool,
     pub chain: bool,
+    /// `multiMatch`: the operator runs on the value before and after every transformation.
+    pub multi_match: bool,
+    /// `skipAfter:MARKER`
+    pub skip_after: Option<String>,
+    /// `skip:N`
+    pub skip: Option<usize>,
+    pub ctls: Vec<Ctl>,
     pub capture: bool,
     pub setvars: Vec<SetVar>,
 }
@@ -57,6 +68,13 @@ impl RuleActions {
             "status" => self.status = Some(disruptive::status(&value_of(value)?)?),
             "phase" => self.phase = Some(flow::phase(&value_of(value)?)?),
             "chain" => self.chain = true,
+            "multimatch" => self.multi_match = true,
+            "skipafter" => self.skip_after = Some(value_of(value)?.trim().to_string()),
+            "skip" => {
+                let n = value_of(value)?;
+                self.skip = Some(n.trim().parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("\"skip:{n}\" needs a positive number"))?);
+            }
+            "ctl" => self.ctls.push(Ctl::parse(&value_of(value)?)?),
             "capture" => self.capture = true,
             "log" | "nolog" => self.log = Some(logging::enabled(name)),
             "auditlog" | "noauditlog" => self.auditlog = Some(logging::enabled(name)),
@@ -64,6 +82,7 @@ impl RuleActions {
                 let transformation = value_of(value)?;
                 if transformation.eq_ignore_ascii_case("none") {
                     self.transformations.clear();
+                    self.transformations_reset = true;
                 } else {
                     self.transformations.push(Transformation::from_name(&transformation)?);
                 }
