@@ -356,6 +356,32 @@ fn transactions() {
             logged: &[54],
             log_contains: &[],
         },
+        Case {
+            name: "SecRuleRemoveById (ranges), ByTag and ByMsg remove rules loaded before them",
+            rules: "SecRule REQUEST_URI \"@contains /\" \"id:60,phase:1,deny\"\n\
+                    SecRule REQUEST_URI \"@contains /\" \"id:61,phase:1,deny\"\n\
+                    SecRule REQUEST_URI \"@contains /\" \"id:62,phase:1,deny,tag:'legacy'\"\n\
+                    SecRule REQUEST_URI \"@contains /\" \"id:63,phase:1,deny,msg:'old check'\"\n\
+                    SecRuleRemoveById 60-61\n\
+                    SecRuleRemoveByTag legacy\n\
+                    SecRuleRemoveByMsg \"old check\"\n\
+                    SecRule REQUEST_URI \"@contains /\" \"id:64,phase:1,deny,status:402\"",
+            request: Request::get("/"),
+            status: Some(402),
+            logged: &[64],
+            log_contains: &[],
+        },
+        Case {
+            name: "SecRuleUpdateTargetById excludes an argument; ByTag adds a target",
+            rules: "SecRule ARGS \"@contains '\" \"id:65,phase:1,deny\"\n\
+                    SecRule ARGS_GET:x \"@streq never\" \"id:66,phase:1,deny,status:406,tag:'extend'\"\n\
+                    SecRuleUpdateTargetById 65 \"!ARGS:password\"\n\
+                    SecRuleUpdateTargetByTag extend \"REQUEST_HEADERS:x-extra\"",
+            request: Request::get("/?password=a'b").header("x-extra", "never"),
+            status: Some(406),
+            logged: &[66],
+            log_contains: &["against variable `REQUEST_HEADERS:x-extra'"],
+        },
     ];
     let mut ran = 0;
     for case in &cases {
@@ -374,5 +400,5 @@ fn transactions() {
         }
         ran += 1;
     }
-    assert_eq!(ran, 26);
+    assert_eq!(ran, 28);
 }

@@ -3,6 +3,7 @@
 //! `Send + Sync` and shared through `Arc` by every nginx context that uses the same rule sources.
 #![forbid(unsafe_code)]
 
+mod exclusions;
 mod rule;
 
 use std::collections::HashSet;
@@ -161,7 +162,11 @@ impl Ruleset {
                         ruleset.phases[rule.phase as usize - 1].push(Entry::Rule(rule));
                     }
                 }
-                _ => return Err(error(format!("unknown or unsupported directive \"{}\"", directive.name))),
+                _ => {
+                    if !exclusions::apply(&mut ruleset, &directive).map_err(error)? {
+                        return Err(error(format!("unknown or unsupported directive \"{}\"", directive.name)));
+                    }
+                }
             }
         }
         if let Some(rule) = open_chain {

@@ -40,6 +40,15 @@ impl Macro {
         Ok(Macro { parts })
     }
 
+    /// The text, when it holds no macro.
+    pub fn literal(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [] => Some(""),
+            [Part::Literal(text)] => Some(text),
+            _ => None,
+        }
+    }
+
     pub fn expand(&self, ctx: &EvalContext) -> Vec<u8> {
         let mut out = Vec::new();
         for part in &self.parts {

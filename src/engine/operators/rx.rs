@@ -5,7 +5,7 @@
 use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Rx {
     regex: Regex,
 }

@@ -146,7 +146,7 @@ impl Variable {
 }
 
 /// How a target picks members of a collection.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Selector {
     /// `:name`, compared case-insensitively.
     Key(Vec<u8>),
@@ -184,6 +184,40 @@ pub struct Target {
 
 /// Parses a rule's variable list (`REQUEST_HEADERS:user|!ARGS:id|&ARGS`).
 pub fn parse_targets(list: &str) -> Result<Vec<Target>, String> {
+    let (mut targets, exclusions) = parse_items(list)?;
+    for (variable, selector) in exclusions {
+        if !exclude(&mut targets, variable, selector) {
+            return Err(format!("exclusion of {} without {} in \"{list}\"", variable.name(), variable.name()));
+        }
+    }
+    Ok(targets)
+}
+
+/// Applies `SecRuleUpdateTarget*`'s list to a rule's targets: items are added, `!` items
+/// become exclusions of the rule's targets of that variable.
+pub fn update_targets(targets: &mut Vec<Target>, list: &str) -> Result<(), String> {
+    let (added, exclusions) = parse_items(list)?;
+    targets.extend(added);
+    for (variable, selector) in exclusions {
+        // A rule without that variable has nothing to exclude: not an error (CRS exclusions
+        // name many rules at once).
+        exclude(targets, variable, selector);
+    }
+    Ok(())
+}
+
+/// Adds the exclusion to every whole-collection target of `variable`; false if there is none.
+fn exclude(targets: &mut [Target], variable: Variable, selector: Selector) -> bool {
+    let mut found = false;
+    for target in targets.iter_mut().filter(|t| t.variable == variable && t.selector.is_none()) {
+        target.exclusions.push(selector.clone());
+        found = true;
+    }
+    found
+}
+
+/// Splits a variable list into targets and `!` exclusions.
+fn parse_items(list: &str) -> Result<(Vec<Target>, Vec<(Variable, Selector)>), String> {
     let mut targets: Vec<Target> = Vec::new();
     let mut exclusions: Vec<(Variable, Selector)> = Vec::new();
     for item in list.split('|').map(str::trim) {
@@ -211,14 +245,7 @@ pub fn parse_targets(list: &str) -> Result<Vec<Target>, String> {
             targets.push(Target { variable, selector, count, exclusions: Vec::new() });
         }
     }
-    for (variable, selector) in exclusions {
-        let target = targets
-            .iter_mut()
-            .find(|t| t.variable == variable && t.selector.is_none())
-            .ok_or_else(|| format!("exclusion of {} without {} in \"{list}\"", variable.name(), variable.name()))?;
-        target.exclusions.push(selector);
-    }
-    Ok(targets)
+    Ok((targets, exclusions))
 }
 
 impl Target {

@@ -1,0 +1,88 @@
+//! Load-time changes to rules already defined: `SecRuleRemoveById|ByTag|ByMsg` and
+//! `SecRuleUpdateTargetById|ByTag|ByMsg`. Like ModSecurity, they act on the rules loaded before
+//! them (CRS exclusion files come after the rules they change).
+
+use super::{Entry, Ruleset};
+use crate::engine::actions::RuleSelector;
+use crate::engine::variables::update_targets;
+use crate::seclang::Directive;
+
+/// Which rules a directive names.
+enum Which {
+    Rules(RuleSelector),
+    Msg(String),
+}
+
+impl Which {
+    fn selects(&self, rule: &super::Rule) -> bool {
+        match self {
+            Which::Rules(selector) => selector.selects(rule.id, &rule.metadata.tags),
+            Which::Msg(msg) => rule.metadata.msg.as_ref().is_some_and(|m| m.literal() == Some(msg.as_str())),
+        }
+    }
+}
+
+/// Handles the directive if it is one of the exclusion directives; Ok(false) if it is not.
+pub fn apply(ruleset: &mut Ruleset, directive: &Directive) -> Result<bool, String> {
+    let name = directive.name.to_ascii_lowercase();
+    let args = &directive.args;
+    let (which, targets) = match name.as_str() {
+        "secruleremovebyid" => (Which::Rules(RuleSelector::Ids(id_list(args)?)), None),
+        "secruleremovebytag" => (Which::Rules(RuleSelector::Tag(one(args, &directive.name)?)), None),
+        "secruleremovebymsg" => (Which::Msg(one(args, &directive.name)?), None),
+        "secruleupdatetargetbyid" | "secruleupdatetargetbytag" | "secruleupdatetargetbymsg" => {
+            let [rules, targets] = args.as_slice() else {
+                return Err(format!("{} takes RULES \"TARGETS\" (replacing a target is not supported)", directive.name));
+            };
+            let which = match name.as_str() {
+                "secruleupdatetargetbyid" => Which::Rules(RuleSelector::Ids(id_list(std::slice::from_ref(rules))?)),
+                "secruleupdatetargetbytag" => Which::Rules(RuleSelector::Tag(rules.clone())),
+                _ => Which::Msg(rules.clone()),
+            };
+            (which, Some(targets.as_str()))
+        }
+        _ => return Ok(false),
+    };
+    for entries in ruleset.phases.iter_mut() {
+        match targets {
+            None => entries.retain(|e| !matches!(e, Entry::Rule(rule) if which.selects(rule))),
+            Some(list) => {
+                for entry in entries.iter_mut() {
+                    if let Entry::Rule(rule) = entry {
+                        if which.selects(rule) {
+                            update_targets(&mut rule.links[0].targets, list)?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(true)
+}
+
+fn one(args: &[String], directive: &str) -> Result<String, String> {
+    match args {
+        [value] => Ok(value.clone()),
+        _ => Err(format!("{directive} takes one argument")),
+    }
+}
+
+/// `1 2 10-20` (one argument or several).
+fn id_list(args: &[String]) -> Result<Vec<(u64, u64)>, String> {
+    let mut ranges = Vec::new();
+    for item in args.iter().flat_map(|a| a.split([' ', ','])).filter(|s| !s.is_empty()) {
+        let bad = || format!("\"{item}\" is not a rule id or id range");
+        let range = match item.split_once('-') {
+            Some((low, high)) => (low.parse().map_err(|_| bad())?, high.parse().map_err(|_| bad())?),
+            None => {
+                let id = item.parse().map_err(|_| bad())?;
+                (id, id)
+            }
+        };
+        ranges.push(range);
+    }
+    if ranges.is_empty() {
+        return Err("no rule id given".to_string());
+    }
+    Ok(ranges)
+}
