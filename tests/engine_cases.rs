@@ -77,6 +77,9 @@ impl RequestView for Request {
     fn hostname(&self) -> &[u8] {
         b"198.51.100.1"
     }
+    fn server_port(&self) -> u16 {
+        443
+    }
     fn unique_id(&self) -> &[u8] {
         b"tx-1"
     }
@@ -382,6 +385,36 @@ fn transactions() {
             logged: &[66],
             log_contains: &["against variable `REQUEST_HEADERS:x-extra'"],
         },
+        Case {
+            name: "cookies, file name and base name, server variables",
+            rules: "SecRule REQUEST_COOKIES:session \"@streq x=y\" \"id:70,phase:1,pass,log\"\n\
+                    SecRule REQUEST_FILENAME \"@streq /a b/c.php\" \"id:71,phase:1,pass,log\"\n\
+                    SecRule REQUEST_BASENAME \"@streq c.php\" \"id:72,phase:1,pass,log\"\n\
+                    SecRule SERVER_NAME \"@streq api.example\" \"id:73,phase:1,pass,log\"\n\
+                    SecRule SERVER_PORT \"@eq 443\" \"id:74,phase:1,pass,log\"\n\
+                    SecRule &REQUEST_COOKIES_NAMES \"@eq 2\" \"id:75,phase:1,pass,log\"",
+            request: Request::get("/a%20b/c.php?x=1").header("Cookie", "a=1; session=x=y"),
+            status: None,
+            logged: &[70, 71, 72, 73, 74, 75],
+            log_contains: &[],
+        },
+        Case {
+            name: "MATCHED_VARS in a chain holds every match of the previous link",
+            rules: "SecRule ARGS \"@rx ^\\d+$\" \"id:76,phase:1,deny,chain\"\n\
+                    SecRule MATCHED_VARS \"@streq 42\" \"\"",
+            request: Request::get("/?a=7&b=x&c=42"),
+            status: Some(403),
+            logged: &[76],
+            log_contains: &["against variable `MATCHED_VARS:ARGS:c' (Value: `42' )"],
+        },
+        Case {
+            name: "ARGS_COMBINED_SIZE",
+            rules: "SecRule ARGS_COMBINED_SIZE \"@gt 10\" \"id:77,phase:1,deny,status:414\"",
+            request: Request::get("/?abc=defgh&ij=kl"),
+            status: Some(414),
+            logged: &[77],
+            log_contains: &["(Value: `12' )"],
+        },
     ];
     let mut ran = 0;
     for case in &cases {
@@ -400,5 +433,5 @@ fn transactions() {
         }
         ran += 1;
     }
-    assert_eq!(ran, 28);
+    assert_eq!(ran, 31);
 }

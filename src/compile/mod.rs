@@ -73,11 +73,27 @@ impl Default for RequestBodySettings {
     }
 }
 
+/// How arguments are read: `SecArgumentSeparator`, `SecArgumentsLimit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArgumentSettings {
+    /// Separates arguments in query strings and urlencoded bodies (default `&`).
+    pub separator: u8,
+    /// At most this many arguments per source are read (default 1000, as ModSecurity).
+    pub limit: usize,
+}
+
+impl Default for ArgumentSettings {
+    fn default() -> Self {
+        ArgumentSettings { separator: b'&', limit: 1000 }
+    }
+}
+
 /// Compiled rules, by phase (index 0 is phase 1).
 #[derive(Debug)]
 pub struct Ruleset {
     mode: Option<EngineMode>,
     request_body: RequestBodySettings,
+    arguments: ArgumentSettings,
     phases: [Vec<Entry>; 5],
 }
 
@@ -88,7 +104,12 @@ impl Ruleset {
     }
 
     fn compile(directives: Vec<Directive>) -> Result<Ruleset, ConfigError> {
-        let mut ruleset = Ruleset { mode: None, request_body: RequestBodySettings::default(), phases: Default::default() };
+        let mut ruleset = Ruleset {
+            mode: None,
+            request_body: RequestBodySettings::default(),
+            arguments: ArgumentSettings::default(),
+            phases: Default::default(),
+        };
         let mut ids = HashSet::new();
         let mut defaults: [Option<DefaultAction>; 5] = Default::default();
         // A rule ending in `chain` waits here for its next link.
@@ -124,6 +145,23 @@ impl Ruleset {
                         _ => return Err(error("SecRequestBodyLimitAction takes Reject or ProcessPartial".into())),
                     };
                 }
+                "secargumentseparator" => {
+                    ruleset.arguments.separator = match directive.args.as_slice() {
+                        [c] if c.len() == 1 => c.as_bytes()[0],
+                        _ => return Err(error("SecArgumentSeparator takes one character".into())),
+                    };
+                }
+                "secargumentslimit" => {
+                    ruleset.arguments.limit = match directive.args.as_slice() {
+                        [n] => n.parse().ok().filter(|&n| n > 0).ok_or_else(|| error(format!("SecArgumentsLimit: \"{n}\" is not a positive number")))?,
+                        _ => return Err(error("SecArgumentsLimit takes a number".into())),
+                    };
+                }
+                "seccookieformat" => match directive.args.as_slice() {
+                    // Version 0 (Netscape) cookies are what browsers send; version 1 is not supported.
+                    [v] if v == "0" => {}
+                    _ => return Err(error("SecCookieFormat: only 0 is supported".into())),
+                },
                 "secdefaultaction" => {
                     let [actions] = directive.args.as_slice() else {
                         return Err(error("SecDefaultAction takes one argument: \"actions\"".into()));
@@ -159,7 +197,7 @@ impl Ruleset {
                     if rule.expects_link() {
                         open_chain = Some(rule);
                     } else {
-                        ruleset.phases[rule.phase as usize - 1].push(Entry::Rule(rule));
+                        ruleset.phases[rule.phase as usize - 1].push(Entry::Rule(Box::new(rule)));
                     }
                 }
                 _ => {
@@ -196,6 +234,10 @@ impl Ruleset {
     /// which treats an unset engine as enabled.
     pub fn engine_mode(&self) -> EngineMode {
         self.mode.unwrap_or(EngineMode::On)
+    }
+
+    pub fn argument_settings(&self) -> ArgumentSettings {
+        self.arguments
     }
 
     pub fn request_body_settings(&self) -> RequestBodySettings {

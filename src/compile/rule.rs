@@ -127,7 +127,7 @@ impl RuleLink {
 /// One item of a phase's rule list.
 #[derive(Debug)]
 pub enum Entry {
-    Rule(Rule),
+    Rule(Box<Rule>),
     /// `SecMarker`: a place `skipAfter` jumps past.
     Marker(Arc<str>),
 }

@@ -9,6 +9,7 @@ mod request;
 pub mod transformations;
 pub mod variables;
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -51,6 +52,12 @@ pub struct TransactionState {
     pub matched_var_name: String,
     /// ARGS_GET, parsed on first use.
     pub query_args: OnceCell<Vec<(Vec<u8>, Vec<u8>)>>,
+    /// REQUEST_COOKIES, parsed on first use.
+    pub cookies: OnceCell<Vec<(Vec<u8>, Vec<u8>)>>,
+    /// `SecArgumentSeparator` and `SecArgumentsLimit` of the ruleset.
+    pub arguments: crate::compile::ArgumentSettings,
+    /// MATCHED_VARS of the rule being evaluated: (name, value) of every match of the last link.
+    pub matched_vars: Vec<(String, Vec<u8>)>,
     /// The request body, once nginx read it for phase 2.
     pub request_body: Option<RequestBody>,
 }
@@ -93,9 +100,10 @@ struct Overrides {
 
 impl Transaction {
     pub fn new(ruleset: Arc<Ruleset>) -> Transaction {
+        let state = TransactionState { arguments: ruleset.argument_settings(), ..TransactionState::default() };
         Transaction {
             ruleset,
-            state: TransactionState::default(),
+            state,
             log: Vec::new(),
             intervened: false,
             overrides: Overrides::default(),
@@ -252,38 +260,27 @@ impl Transaction {
             }
             values.retain(|v| !removed.iter().any(|target| target.selects(&v.name)));
             let wants_captures = link.capture && !link.negated;
-            values.into_iter().find_map(|Value { name, value }| {
-                let mut test = |candidate: &[u8]| {
-                    let hit = link.operator.matches(candidate, wants_captures.then_some(&mut captures), &ctx);
-                    hit != link.negated
-                };
-                let matched_value = if link.multi_match {
-                    // multiMatch: the value as it is, then after every transformation that changed it.
-                    let mut current = value;
-                    let mut hit = test(&current).then(|| current.to_vec());
-                    for step in &link.transformations {
-                        if hit.is_some() {
-                            break;
-                        }
-                        let next = transformations::apply(std::slice::from_ref(step), current.clone());
-                        if next != current {
-                            hit = test(&next).then(|| next.to_vec());
-                        }
-                        current = next;
-                    }
-                    hit
-                } else {
-                    let transformed = transformations::apply(&link.transformations, value);
-                    test(&transformed).then(|| transformed.into_owned())
-                }?;
-                Some(MatchedValue {
-                    variable: name.into_owned(),
-                    value: matched_value,
-                    operator: link.operator.log_name(),
-                    parameter: link.operator.shown_parameter(&link.parameter, &ctx),
-                })
-            })
-        }?;
+            // Every value is tried (MATCHED_VARS holds all matches); the first match is the one
+            // logged and captured.
+            let mut matches: Vec<MatchedValue> = Vec::new();
+            for Value { name, value } in values {
+                let captures = (wants_captures && matches.is_empty()).then_some(&mut captures);
+                if let Some(matched_value) = match_value(link, value, captures, &ctx) {
+                    matches.push(MatchedValue {
+                        variable: name.into_owned(),
+                        value: matched_value,
+                        operator: link.operator.log_name(),
+                        parameter: link.operator.shown_parameter(&link.parameter, &ctx),
+                    });
+                }
+            }
+            matches
+        };
+        if found.is_empty() {
+            return None;
+        }
+        self.state.matched_vars = found.iter().map(|m| (m.variable.clone(), m.value.clone())).collect();
+        let found = found.into_iter().next().expect("not empty");
         self.state.matched_var = found.value.clone();
         self.state.matched_var_name = found.variable.clone();
         if link.capture {
@@ -293,6 +290,33 @@ impl Transaction {
         }
         Some(found)
     }
+}
+
+/// Runs `link`'s operator on one value: after its transformations, or with `multiMatch` on the
+/// value as it is and after every transformation that changed it. Returns the value that matched.
+fn match_value(
+    link: &RuleLink,
+    value: Cow<'_, [u8]>,
+    mut captures: Option<&mut Vec<Vec<u8>>>,
+    ctx: &EvalContext,
+) -> Option<Vec<u8>> {
+    let mut test = |candidate: &[u8]| link.operator.matches(candidate, captures.as_deref_mut(), ctx) != link.negated;
+    if !link.multi_match {
+        let transformed = transformations::apply(&link.transformations, value);
+        return test(&transformed).then(|| transformed.into_owned());
+    }
+    if test(&value) {
+        return Some(value.into_owned());
+    }
+    let mut current = value;
+    for step in &link.transformations {
+        let next = transformations::apply(std::slice::from_ref(step), current.clone());
+        if next != current && test(&next) {
+            return Some(next.into_owned());
+        }
+        current = next;
+    }
+    None
 }
 
 impl MatchedValue {

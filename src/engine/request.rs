@@ -26,6 +26,8 @@ pub trait RequestView {
     /// The server address the request arrived on (the `[hostname ...]` of log lines, which
     /// libmodsecurity fills with the server's IP address).
     fn hostname(&self) -> &[u8];
+    /// The server port the request arrived on (`SERVER_PORT`).
+    fn server_port(&self) -> u16;
     /// The transaction id (`UNIQUE_ID`, the `[unique_id ...]` of log lines).
     fn unique_id(&self) -> &[u8];
     /// nginx's `$ssl_client_verify`: `SUCCESS`, `FAILED:<reason>`, `NONE`; empty on plain HTTP.

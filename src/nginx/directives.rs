@@ -123,7 +123,7 @@ unsafe extern "C" fn set_inline_rules(cf: *mut ngx_conf_t, _cmd: *mut ngx_comman
                 &mut *(conf as *mut LocationConf),
                 (*argument(cf)).as_bytes(),
                 file.file.name.as_bytes(),
-                file.line as usize,
+                file.line,
             )
         };
         // nginx's current line is where the directive ended; a multi-line text started earlier.

@@ -125,6 +125,13 @@ impl RequestView for NginxRequest {
         })
     }
 
+    fn server_port(&self) -> u16 {
+        // hostname() resolves a wildcard listening address to the connection's own first.
+        self.hostname();
+        // SAFETY: the connection and its local sockaddr live as long as the request.
+        unsafe { ngx_inet_get_port((*self.request().connection).local_sockaddr) }
+    }
+
     fn unique_id(&self) -> &[u8] {
         &self.unique_id
     }

@@ -31,7 +31,7 @@ pub fn numeric_value(text: &[u8]) -> i64 {
 /// A compiled operator.
 #[derive(Debug)]
 pub enum Operator {
-    Rx(rx::Rx),
+    Rx(Box<rx::Rx>),
     StrEq(Vec<u8>),
     Contains(Vec<u8>),
     BeginsWith(Vec<u8>),
@@ -42,7 +42,7 @@ pub enum Operator {
     IpMatch(ip_match::IpSet),
     IpMatchFromFile(ip_match::IpSet),
     Numeric(Comparison, i64),
-    ValidateByteRange(validate_byte_range::ByteRanges),
+    ValidateByteRange(Box<validate_byte_range::ByteRanges>),
     ValidateUrlEncoding,
     ValidateUtf8Encoding,
     UnconditionalMatch,
@@ -77,7 +77,7 @@ impl Operator {
     fn compile_literal(name: &str, param: &str, base_dir: &Path) -> Result<Operator, String> {
         let bytes = param.as_bytes().to_vec();
         Ok(match name.to_ascii_lowercase().as_str() {
-            "rx" => Operator::Rx(rx::Rx::compile(param)?),
+            "rx" => Operator::Rx(Box::new(rx::Rx::compile(param)?)),
             "streq" => Operator::StrEq(bytes),
             "contains" => Operator::Contains(bytes),
             "beginswith" => Operator::BeginsWith(bytes),
@@ -91,7 +91,7 @@ impl Operator {
                 let comparison = Comparison::from_name(name).expect("listed above");
                 Operator::Numeric(comparison, numeric::parse_integer(param))
             }
-            "validatebyterange" => Operator::ValidateByteRange(validate_byte_range::ByteRanges::parse(param)?),
+            "validatebyterange" => Operator::ValidateByteRange(Box::new(validate_byte_range::ByteRanges::parse(param)?)),
             "validateurlencoding" => Operator::ValidateUrlEncoding,
             "validateutf8encoding" => Operator::ValidateUtf8Encoding,
             "unconditionalmatch" => Operator::UnconditionalMatch,

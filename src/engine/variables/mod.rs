@@ -3,6 +3,7 @@
 //! the transaction. One file per family of variables.
 
 mod args;
+mod cookies;
 mod headers;
 mod request_body;
 mod request_line;
@@ -26,6 +27,18 @@ pub struct Value<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Variable {
     RemoteAddr,
+    RemoteHost,
+    ServerAddr,
+    ServerPort,
+    ServerName,
+    RequestUriRaw,
+    RequestFilename,
+    RequestBasename,
+    RequestCookies,
+    RequestCookiesNames,
+    ArgsCombinedSize,
+    MatchedVars,
+    MatchedVarsNames,
     RemotePort,
     RequestMethod,
     RequestUri,
@@ -56,6 +69,18 @@ pub enum Variable {
 
 const NAMES: &[(&str, Variable)] = &[
     ("REMOTE_ADDR", Variable::RemoteAddr),
+    ("REMOTE_HOST", Variable::RemoteHost),
+    ("SERVER_ADDR", Variable::ServerAddr),
+    ("SERVER_PORT", Variable::ServerPort),
+    ("SERVER_NAME", Variable::ServerName),
+    ("REQUEST_URI_RAW", Variable::RequestUriRaw),
+    ("REQUEST_FILENAME", Variable::RequestFilename),
+    ("REQUEST_BASENAME", Variable::RequestBasename),
+    ("REQUEST_COOKIES", Variable::RequestCookies),
+    ("REQUEST_COOKIES_NAMES", Variable::RequestCookiesNames),
+    ("ARGS_COMBINED_SIZE", Variable::ArgsCombinedSize),
+    ("MATCHED_VARS", Variable::MatchedVars),
+    ("MATCHED_VARS_NAMES", Variable::MatchedVarsNames),
     ("REMOTE_PORT", Variable::RemotePort),
     ("REQUEST_METHOD", Variable::RequestMethod),
     ("REQUEST_URI", Variable::RequestUri),
@@ -109,6 +134,10 @@ impl Variable {
                 | Variable::ArgsGetNames
                 | Variable::ArgsPost
                 | Variable::ArgsPostNames
+                | Variable::RequestCookies
+                | Variable::RequestCookiesNames
+                | Variable::MatchedVars
+                | Variable::MatchedVarsNames
                 | Variable::SslClientSan
                 | Variable::Tx
         )
@@ -118,6 +147,13 @@ impl Variable {
     fn each(&self, ctx: &EvalContext, f: &mut Visit) {
         match self {
             Variable::RemoteAddr
+            | Variable::RemoteHost
+            | Variable::ServerAddr
+            | Variable::ServerPort
+            | Variable::ServerName
+            | Variable::RequestUriRaw
+            | Variable::RequestFilename
+            | Variable::RequestBasename
             | Variable::RemotePort
             | Variable::RequestMethod
             | Variable::RequestUri
@@ -134,13 +170,20 @@ impl Variable {
             Variable::ArgsGetNames => args::each_name(ctx, args::Source::Query, f),
             Variable::ArgsPostNames => args::each_name(ctx, args::Source::Body, f),
             Variable::RequestBody | Variable::RequestBodyLength => request_body::each(*self, ctx, f),
+            Variable::RequestCookies => cookies::each(ctx, f),
+            Variable::RequestCookiesNames => cookies::each_name(ctx, f),
+            Variable::ArgsCombinedSize => args::combined_size(ctx, f),
             Variable::SslClientVerify
             | Variable::SslClientFingerprint
             | Variable::SslClientSDn
             | Variable::SslClientIDn
             | Variable::SslClientSerial
             | Variable::SslClientSan => ssl_client::each(*self, ctx, f),
-            Variable::Tx | Variable::MatchedVar | Variable::MatchedVarName => transaction::each(*self, ctx, f),
+            Variable::Tx
+            | Variable::MatchedVar
+            | Variable::MatchedVarName
+            | Variable::MatchedVars
+            | Variable::MatchedVarsNames => transaction::each(*self, ctx, f),
         }
     }
 }
@@ -216,10 +259,13 @@ fn exclude(targets: &mut [Target], variable: Variable, selector: Selector) -> bo
     found
 }
 
+/// `!VAR:key`: the variable and the key it excludes.
+type Exclusion = (Variable, Selector);
+
 /// Splits a variable list into targets and `!` exclusions.
-fn parse_items(list: &str) -> Result<(Vec<Target>, Vec<(Variable, Selector)>), String> {
+fn parse_items(list: &str) -> Result<(Vec<Target>, Vec<Exclusion>), String> {
     let mut targets: Vec<Target> = Vec::new();
-    let mut exclusions: Vec<(Variable, Selector)> = Vec::new();
+    let mut exclusions: Vec<Exclusion> = Vec::new();
     for item in list.split('|').map(str::trim) {
         if item.is_empty() {
             return Err(format!("empty variable in \"{list}\""));
