@@ -50,6 +50,14 @@ fn start(name: &str) -> Setup {
             secrule 'SecRequestBodyLimitAction ProcessPartial';
             proxy_pass {upstream};
         }}
+        location /json/ {{
+            secrule '
+                SecRule REQUEST_HEADERS:Content-Type "^application/json" "id:200001,phase:1,t:none,t:lowercase,pass,nolog,ctl:requestBodyProcessor=JSON"
+                SecRule REQBODY_ERROR "!@eq 0" "id:200002,phase:2,t:none,log,deny,status:400,msg:\'Failed to parse request body.\',logdata:\'%{{reqbody_error_msg}}\'"
+                SecRule ARGS:json.user.roles.array_0 "@streq admin" "id:2005,phase:2,deny,status:403,msg:\'admin role requested\'"
+            ';
+            proxy_pass {upstream};
+        }}
         location /no-body-access/ {{
             secrule 'SecRequestBodyAccess Off';
             proxy_pass {upstream};
@@ -178,4 +186,25 @@ fn without_body_access_phase_2_sees_no_body() {
     let s = start("body-off");
     assert_eq!(post(s.port, "/no-body-access/", "q=drop table", &[]).status, 200);
     assert_eq!(post(s.port, "/", "q=drop table", &[]).status, 403);
+}
+
+#[test]
+fn json_bodies_become_arguments_named_as_libmodsecurity_names_them() {
+    let s = start("body-json");
+    let json = ["-H", "Content-Type: application/json"];
+    let denied = post(s.port, "/json/", r#"{"user":{"name":"x","roles":["admin","ops"]}}"#, &json);
+    assert_eq!(denied.status, 403);
+    let lines = s.nginx.rule_log_lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("against variable `ARGS:json.user.roles.array_0' (Value: `admin' )"), "{}", lines[0]);
+
+    let ok = post(s.port, "/json/", r#"{"user":{"name":"x","roles":["ops","admin"]}}"#, &json);
+    assert_eq!(ok.status, 200);
+    assert_eq!(body_in_echo(&ok.body), r#"{"user":{"name":"x","roles":["ops","admin"]}}"#);
+
+    let broken = post(s.port, "/json/", r#"{"user": {"name": "x""#, &json);
+    assert_eq!(broken.status, 400);
+    let lines = s.nginx.rule_log_lines();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[1].contains("[id \"200002\"]") && lines[1].contains("[data \"JSON parsing error: "), "{}", lines[1]);
 }

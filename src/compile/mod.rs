@@ -65,11 +65,18 @@ pub struct RequestBodySettings {
     pub limit: usize,
     /// `SecRequestBodyLimitAction` (default Reject).
     pub limit_action: BodyLimitAction,
+    /// `SecRequestBodyJsonDepthLimit` (default 10000, as libmodsecurity).
+    pub json_depth_limit: usize,
 }
 
 impl Default for RequestBodySettings {
     fn default() -> Self {
-        RequestBodySettings { access: false, limit: 13_107_200, limit_action: BodyLimitAction::Reject }
+        RequestBodySettings {
+            access: false,
+            limit: 13_107_200,
+            limit_action: BodyLimitAction::Reject,
+            json_depth_limit: 10_000,
+        }
     }
 }
 
@@ -136,6 +143,12 @@ impl Ruleset {
                     ruleset.request_body.limit = match directive.args.as_slice() {
                         [n] => n.parse().map_err(|_| error(format!("SecRequestBodyLimit: \"{n}\" is not a size in bytes")))?,
                         _ => return Err(error("SecRequestBodyLimit takes a size in bytes".into())),
+                    };
+                }
+                "secrequestbodyjsondepthlimit" => {
+                    ruleset.request_body.json_depth_limit = match directive.args.as_slice() {
+                        [n] => n.parse().ok().filter(|&n| n > 0).ok_or_else(|| error(format!("SecRequestBodyJsonDepthLimit: \"{n}\" is not a positive number")))?,
+                        _ => return Err(error("SecRequestBodyJsonDepthLimit takes a number".into())),
                     };
                 }
                 "secrequestbodylimitaction" => {

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod actions;
+pub mod body;
 pub mod macros;
 pub mod operators;
 mod request;
@@ -65,10 +66,12 @@ pub struct TransactionState {
 /// A request body handed to the transaction.
 pub struct RequestBody {
     pub bytes: Vec<u8>,
-    /// `application/x-www-form-urlencoded`: ARGS_POST come from it.
-    pub urlencoded: bool,
-    /// ARGS_POST, parsed on first use.
+    /// The processor that turns it into ARGS_POST, if any.
+    pub processor: Option<body::Processor>,
+    /// ARGS_POST: parsed on first use for urlencoded bodies, at once for JSON.
     pub args: OnceCell<Vec<(Vec<u8>, Vec<u8>)>>,
+    /// REQBODY_ERROR_MSG: why the processor failed.
+    pub error: Option<String>,
 }
 
 /// What variables, operators and macros read: the request and the transaction's state.
@@ -93,7 +96,7 @@ pub struct Transaction {
 struct Overrides {
     mode: Option<EngineMode>,
     body_access: Option<bool>,
-    urlencoded_body: bool,
+    body_processor: Option<body::Processor>,
     removed_rules: Vec<RuleSelector>,
     removed_targets: Vec<(RuleSelector, TargetSpec)>,
 }
@@ -180,7 +183,7 @@ impl Transaction {
             Ctl::RuleEngine(mode) => overrides.mode = Some(*mode),
             Ctl::RequestBodyAccess(on) => overrides.body_access = Some(*on),
             Ctl::ForceRequestBodyVariable => {}
-            Ctl::UrlencodedBody => overrides.urlencoded_body = true,
+            Ctl::BodyProcessor(processor) => overrides.body_processor = Some(*processor),
         }
     }
 
@@ -213,9 +216,23 @@ impl Transaction {
             bytes.truncate(settings.limit);
         }
         let media_type = content_type.split(|&b| b == b';').next().unwrap_or_default().trim_ascii();
-        let urlencoded =
-            self.overrides.urlencoded_body || media_type.eq_ignore_ascii_case(b"application/x-www-form-urlencoded");
-        self.state.request_body = Some(RequestBody { bytes, urlencoded, args: OnceCell::new() });
+        let processor = self.overrides.body_processor.or_else(|| {
+            media_type.eq_ignore_ascii_case(b"application/x-www-form-urlencoded").then_some(body::Processor::Urlencoded)
+        });
+        let mut request_body = RequestBody { bytes, processor, args: OnceCell::new(), error: None };
+        if processor == Some(body::Processor::Json) {
+            let limit = self.state.arguments.limit;
+            match body::json::arguments(&request_body.bytes, settings.json_depth_limit, limit) {
+                Ok(args) => {
+                    let _ = request_body.args.set(args);
+                }
+                Err(reason) => {
+                    let _ = request_body.args.set(Vec::new());
+                    request_body.error = Some(format!("JSON parsing error: {reason}"));
+                }
+            }
+        }
+        self.state.request_body = Some(request_body);
         None
     }
 

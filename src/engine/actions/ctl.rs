@@ -26,8 +26,8 @@ pub enum Ctl {
     RequestBodyAccess(bool),
     /// `forceRequestBodyVariable`: REQUEST_BODY is filled for every body processor already.
     ForceRequestBodyVariable,
-    /// `requestBodyProcessor=URLENCODED`: the body is parsed into ARGS_POST whatever its type.
-    UrlencodedBody,
+    /// `requestBodyProcessor=URLENCODED|JSON`: how the body becomes ARGS_POST, whatever its type.
+    BodyProcessor(crate::engine::body::Processor),
 }
 
 impl Ctl {
@@ -57,10 +57,11 @@ impl Ctl {
                 _ => return Err(format!("ctl:requestBodyAccess={value}: expected On or Off")),
             }),
             "forcerequestbodyvariable" if value.eq_ignore_ascii_case("on") => Ctl::ForceRequestBodyVariable,
-            "requestbodyprocessor" if value.eq_ignore_ascii_case("urlencoded") => Ctl::UrlencodedBody,
-            "requestbodyprocessor" => {
-                return Err(format!("ctl:requestBodyProcessor={value} is not supported yet (only URLENCODED)"))
-            }
+            "requestbodyprocessor" => Ctl::BodyProcessor(match value.to_ascii_uppercase().as_str() {
+                "URLENCODED" => crate::engine::body::Processor::Urlencoded,
+                "JSON" => crate::engine::body::Processor::Json,
+                _ => return Err(format!("ctl:requestBodyProcessor={value} is not supported yet (URLENCODED, JSON)")),
+            }),
             _ => return Err(format!("ctl:{name} is not supported yet")),
         })
     }

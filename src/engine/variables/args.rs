@@ -36,7 +36,8 @@ fn args<'a>(ctx: &'a EvalContext, source: Source) -> impl Iterator<Item = &'a (V
         ctx.state.query_args.get_or_init(|| parse(ctx.request.query_string(), ctx.state.arguments))
     };
     let body: &[(Vec<u8>, Vec<u8>)] = match (&ctx.state.request_body, source) {
-        (Some(body), Source::Body | Source::All) if body.urlencoded => {
+        // JSON bodies were parsed when they arrived; urlencoded ones are parsed here, on first use.
+        (Some(body), Source::Body | Source::All) if body.processor.is_some() => {
             body.args.get_or_init(|| parse(&body.bytes, ctx.state.arguments))
         }
         _ => &[],

@@ -55,6 +55,9 @@ pub enum Variable {
     ArgsPostNames,
     RequestBody,
     RequestBodyLength,
+    ReqbodyProcessor,
+    ReqbodyError,
+    ReqbodyErrorMsg,
     SslClientVerify,
     SslClientFingerprint,
     SslClientSDn,
@@ -97,6 +100,10 @@ const NAMES: &[(&str, Variable)] = &[
     ("ARGS_POST_NAMES", Variable::ArgsPostNames),
     ("REQUEST_BODY", Variable::RequestBody),
     ("REQUEST_BODY_LENGTH", Variable::RequestBodyLength),
+    ("REQBODY_PROCESSOR", Variable::ReqbodyProcessor),
+    ("REQBODY_ERROR", Variable::ReqbodyError),
+    ("REQBODY_PROCESSOR_ERROR", Variable::ReqbodyError),
+    ("REQBODY_ERROR_MSG", Variable::ReqbodyErrorMsg),
     ("SSL_CLIENT_VERIFY", Variable::SslClientVerify),
     ("SSL_CLIENT_FINGERPRINT", Variable::SslClientFingerprint),
     ("SSL_CLIENT_S_DN", Variable::SslClientSDn),
@@ -169,7 +176,11 @@ impl Variable {
             Variable::ArgsNames => args::each_name(ctx, args::Source::All, f),
             Variable::ArgsGetNames => args::each_name(ctx, args::Source::Query, f),
             Variable::ArgsPostNames => args::each_name(ctx, args::Source::Body, f),
-            Variable::RequestBody | Variable::RequestBodyLength => request_body::each(*self, ctx, f),
+            Variable::RequestBody
+            | Variable::RequestBodyLength
+            | Variable::ReqbodyProcessor
+            | Variable::ReqbodyError
+            | Variable::ReqbodyErrorMsg => request_body::each(*self, ctx, f),
             Variable::RequestCookies => cookies::each(ctx, f),
             Variable::RequestCookiesNames => cookies::each_name(ctx, f),
             Variable::ArgsCombinedSize => args::combined_size(ctx, f),

@@ -1,5 +1,6 @@
-//! REQUEST_BODY and REQUEST_BODY_LENGTH: the body nginx read for phase 2 (absent before, and
-//! when `SecRequestBodyAccess` is Off).
+//! REQUEST_BODY, REQUEST_BODY_LENGTH and the body processor's REQBODY_PROCESSOR, REQBODY_ERROR
+//! (0 or 1) and REQBODY_ERROR_MSG: absent before the body was read, and when
+//! `SecRequestBodyAccess` is Off.
 
 use std::borrow::Cow;
 
@@ -13,6 +14,13 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
     match variable {
         Variable::RequestBody => f(b"", Cow::Borrowed(&body.bytes)),
         Variable::RequestBodyLength => f(b"", Cow::Owned(body.bytes.len().to_string().into_bytes())),
+        Variable::ReqbodyProcessor => {
+            if let Some(processor) = body.processor {
+                f(b"", Cow::Borrowed(processor.name().as_bytes()));
+            }
+        }
+        Variable::ReqbodyError => f(b"", Cow::Borrowed(if body.error.is_some() { b"1" } else { b"0" })),
+        Variable::ReqbodyErrorMsg => f(b"", Cow::Borrowed(body.error.as_deref().unwrap_or("").as_bytes())),
         _ => unreachable!("dispatched by Variable::each"),
     }
 }

@@ -1,0 +1,21 @@
+//! Request body processors: turn a body into arguments (ARGS_POST) the way libmodsecurity's
+//! processors name them, or report why they could not (REQBODY_ERROR).
+
+pub mod json;
+
+/// `ctl:requestBodyProcessor` / the body's Content-Type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Processor {
+    Urlencoded,
+    Json,
+}
+
+impl Processor {
+    /// REQBODY_PROCESSOR's value.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Processor::Urlencoded => "URLENCODED",
+            Processor::Json => "JSON",
+        }
+    }
+}
