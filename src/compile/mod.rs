@@ -5,6 +5,7 @@
 
 mod exclusions;
 mod rule;
+mod settings;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -65,6 +66,9 @@ pub struct RequestBodySettings {
     pub limit: usize,
     /// `SecRequestBodyLimitAction` (default Reject).
     pub limit_action: BodyLimitAction,
+    /// `SecRequestBodyNoFilesLimit`: the limit for the body less uploaded files (default
+    /// 1048576, as ModSecurity); without a multipart processor that is the whole body.
+    pub no_files_limit: usize,
     /// `SecRequestBodyJsonDepthLimit` (default 10000, as libmodsecurity).
     pub json_depth_limit: usize,
 }
@@ -75,6 +79,7 @@ impl Default for RequestBodySettings {
             access: false,
             limit: 13_107_200,
             limit_action: BodyLimitAction::Reject,
+            no_files_limit: 1_048_576,
             json_depth_limit: 10_000,
         }
     }
@@ -125,56 +130,6 @@ impl Ruleset {
             let span = directive.span.clone();
             let error = |reason: String| span.error(reason);
             match directive.name.to_ascii_lowercase().as_str() {
-                "secruleengine" => {
-                    let [value] = directive.args.as_slice() else {
-                        return Err(error("SecRuleEngine takes one of On, Off, DetectionOnly".into()));
-                    };
-                    ruleset.mode = Some(match value.to_ascii_lowercase().as_str() {
-                        "on" => EngineMode::On,
-                        "off" => EngineMode::Off,
-                        "detectiononly" => EngineMode::DetectionOnly,
-                        _ => return Err(error(format!("SecRuleEngine: \"{value}\" is not On, Off or DetectionOnly"))),
-                    });
-                }
-                "secrequestbodyaccess" => {
-                    ruleset.request_body.access = on_off(&directive).map_err(error)?;
-                }
-                "secrequestbodylimit" => {
-                    ruleset.request_body.limit = match directive.args.as_slice() {
-                        [n] => n.parse().map_err(|_| error(format!("SecRequestBodyLimit: \"{n}\" is not a size in bytes")))?,
-                        _ => return Err(error("SecRequestBodyLimit takes a size in bytes".into())),
-                    };
-                }
-                "secrequestbodyjsondepthlimit" => {
-                    ruleset.request_body.json_depth_limit = match directive.args.as_slice() {
-                        [n] => n.parse().ok().filter(|&n| n > 0).ok_or_else(|| error(format!("SecRequestBodyJsonDepthLimit: \"{n}\" is not a positive number")))?,
-                        _ => return Err(error("SecRequestBodyJsonDepthLimit takes a number".into())),
-                    };
-                }
-                "secrequestbodylimitaction" => {
-                    ruleset.request_body.limit_action = match directive.args.as_slice() {
-                        [a] if a.eq_ignore_ascii_case("Reject") => BodyLimitAction::Reject,
-                        [a] if a.eq_ignore_ascii_case("ProcessPartial") => BodyLimitAction::ProcessPartial,
-                        _ => return Err(error("SecRequestBodyLimitAction takes Reject or ProcessPartial".into())),
-                    };
-                }
-                "secargumentseparator" => {
-                    ruleset.arguments.separator = match directive.args.as_slice() {
-                        [c] if c.len() == 1 => c.as_bytes()[0],
-                        _ => return Err(error("SecArgumentSeparator takes one character".into())),
-                    };
-                }
-                "secargumentslimit" => {
-                    ruleset.arguments.limit = match directive.args.as_slice() {
-                        [n] => n.parse().ok().filter(|&n| n > 0).ok_or_else(|| error(format!("SecArgumentsLimit: \"{n}\" is not a positive number")))?,
-                        _ => return Err(error("SecArgumentsLimit takes a number".into())),
-                    };
-                }
-                "seccookieformat" => match directive.args.as_slice() {
-                    // Version 0 (Netscape) cookies are what browsers send; version 1 is not supported.
-                    [v] if v == "0" => {}
-                    _ => return Err(error("SecCookieFormat: only 0 is supported".into())),
-                },
                 "secdefaultaction" => {
                     let [actions] = directive.args.as_slice() else {
                         return Err(error("SecDefaultAction takes one argument: \"actions\"".into()));
@@ -214,7 +169,9 @@ impl Ruleset {
                     }
                 }
                 _ => {
-                    if !exclusions::apply(&mut ruleset, &directive).map_err(error)? {
+                    let handled = settings::apply(&mut ruleset, &directive).map_err(error)?
+                        || exclusions::apply(&mut ruleset, &directive).map_err(error)?;
+                    if !handled {
                         return Err(error(format!("unknown or unsupported directive \"{}\"", directive.name)));
                     }
                 }
@@ -265,14 +222,6 @@ impl Ruleset {
     /// The phase's rules and markers, in order.
     pub fn entries(&self, phase: u8) -> &[Entry] {
         &self.phases[phase as usize - 1]
-    }
-}
-
-fn on_off(directive: &Directive) -> Result<bool, String> {
-    match directive.args.as_slice() {
-        [v] if v.eq_ignore_ascii_case("On") => Ok(true),
-        [v] if v.eq_ignore_ascii_case("Off") => Ok(false),
-        _ => Err(format!("{} takes On or Off", directive.name)),
     }
 }
 

@@ -182,7 +182,7 @@ impl Transaction {
             Ctl::RemoveTarget(selector, target) => overrides.removed_targets.push((selector.clone(), target.clone())),
             Ctl::RuleEngine(mode) => overrides.mode = Some(*mode),
             Ctl::RequestBodyAccess(on) => overrides.body_access = Some(*on),
-            Ctl::ForceRequestBodyVariable => {}
+            Ctl::ForceRequestBodyVariable | Ctl::AuditEngineOff => {}
             Ctl::BodyProcessor(processor) => overrides.body_processor = Some(*processor),
         }
     }
@@ -196,16 +196,17 @@ impl Transaction {
         if mode == EngineMode::Off || !self.body_access() {
             return None;
         }
-        if bytes.len() > settings.limit {
+        // No multipart processor yet: the whole body is "the body less files".
+        let limit = settings.limit.min(settings.no_files_limit);
+        if bytes.len() > limit {
             if settings.limit_action == BodyLimitAction::Reject {
                 let blocking = mode == EngineMode::On;
                 let prefix = if blocking { "Access denied with code 413 (phase 2). " } else { "Warning. " };
                 self.log.push(LogMessage {
                     level: if blocking { LogLevel::Error } else { LogLevel::Info },
                     text: format!(
-                        "ModSecurity: {prefix}Request body ({} bytes) is larger than SecRequestBodyLimit ({} bytes).",
+                        "ModSecurity: {prefix}Request body ({} bytes) is larger than the configured limit ({limit} bytes).",
                         bytes.len(),
-                        settings.limit
                     ),
                 });
                 if blocking {
@@ -213,7 +214,7 @@ impl Transaction {
                     return Some(Intervention { status: 413, rule_id: 0, phase: 2 });
                 }
             }
-            bytes.truncate(settings.limit);
+            bytes.truncate(limit);
         }
         let media_type = content_type.split(|&b| b == b';').next().unwrap_or_default().trim_ascii();
         let processor = self.overrides.body_processor.or_else(|| {

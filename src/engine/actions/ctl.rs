@@ -26,6 +26,8 @@ pub enum Ctl {
     RequestBodyAccess(bool),
     /// `forceRequestBodyVariable`: REQUEST_BODY is filled for every body processor already.
     ForceRequestBodyVariable,
+    /// `auditEngine=Off`
+    AuditEngineOff,
     /// `requestBodyProcessor=URLENCODED|JSON`: how the body becomes ARGS_POST, whatever its type.
     BodyProcessor(crate::engine::body::Processor),
 }
@@ -57,6 +59,9 @@ impl Ctl {
                 _ => return Err(format!("ctl:requestBodyAccess={value}: expected On or Off")),
             }),
             "forcerequestbodyvariable" if value.eq_ignore_ascii_case("on") => Ctl::ForceRequestBodyVariable,
+            // There is no audit log yet, so "off" is what already happens.
+            "auditengine" if value.eq_ignore_ascii_case("off") => Ctl::AuditEngineOff,
+            "auditengine" => return Err(format!("ctl:auditEngine={value}: only Off is supported yet (no audit log)")),
             "requestbodyprocessor" => Ctl::BodyProcessor(match value.to_ascii_uppercase().as_str() {
                 "URLENCODED" => crate::engine::body::Processor::Urlencoded,
                 "JSON" => crate::engine::body::Processor::Json,
@@ -134,7 +139,8 @@ mod tests {
                 TargetSpec { variable: Variable::Args, key: Some(b"password".to_vec()) }
             )
         );
-        assert!(Ctl::parse("auditEngine=Off").is_err());
+        assert_eq!(Ctl::parse("auditEngine=Off").unwrap(), Ctl::AuditEngineOff);
+        assert!(Ctl::parse("auditEngine=On").is_err());
         assert!(Ctl::parse("ruleRemoveById=abc").is_err());
         assert!(RuleSelector::Ids(vec![(10, 20)]).selects(15, &[]));
         assert!(RuleSelector::Tag("attack-sqli".into()).selects(1, &["attack-sqli".to_string()]));

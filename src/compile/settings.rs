@@ -1,0 +1,95 @@
+//! Directives that set how the engine works rather than adding rules: `SecRuleEngine`, the
+//! request body and argument settings, and engine-wide settings that have nothing to do here
+//! (accepted only in the forms whose meaning this engine really has).
+
+use super::{BodyLimitAction, EngineMode, Ruleset};
+use crate::seclang::Directive;
+
+/// Handles the directive if it is a settings directive; Ok(false) if it is not.
+pub fn apply(ruleset: &mut Ruleset, directive: &Directive) -> Result<bool, String> {
+    let name = directive.name.as_str();
+    let args = directive.args.as_slice();
+    match name.to_ascii_lowercase().as_str() {
+        "secruleengine" => {
+            ruleset.mode = Some(match one(directive)?.to_ascii_lowercase().as_str() {
+                "on" => EngineMode::On,
+                "off" => EngineMode::Off,
+                "detectiononly" => EngineMode::DetectionOnly,
+                other => return Err(format!("SecRuleEngine: \"{other}\" is not On, Off or DetectionOnly")),
+            });
+        }
+        "secrequestbodyaccess" => ruleset.request_body.access = on_off(directive)?,
+        "secrequestbodylimit" => ruleset.request_body.limit = size(directive)?,
+        "secrequestbodynofileslimit" => ruleset.request_body.no_files_limit = size(directive)?,
+        "secrequestbodyjsondepthlimit" => ruleset.request_body.json_depth_limit = positive(directive)?,
+        "secrequestbodylimitaction" => {
+            ruleset.request_body.limit_action = match one(directive)?.to_ascii_lowercase().as_str() {
+                "reject" => BodyLimitAction::Reject,
+                "processpartial" => BodyLimitAction::ProcessPartial,
+                _ => return Err("SecRequestBodyLimitAction takes Reject or ProcessPartial".into()),
+            }
+        }
+        // nginx buffers the body (client_body_buffer_size decides memory or file), so this limit
+        // has nothing to govern; accepted for configurations written for ModSecurity.
+        "secrequestbodyinmemorylimit" => {
+            size(directive)?;
+        }
+        "secargumentseparator" => {
+            ruleset.arguments.separator = match args {
+                [c] if c.len() == 1 => c.as_bytes()[0],
+                _ => return Err("SecArgumentSeparator takes one character".into()),
+            }
+        }
+        "secargumentslimit" => ruleset.arguments.limit = positive(directive)?,
+        // Version 0 (Netscape) cookies are what browsers send; version 1 is not supported.
+        "seccookieformat" if args == ["0"] => {}
+        "seccookieformat" => return Err("SecCookieFormat: only 0 is supported".into()),
+        // Backtracking limits: @rx runs in linear time here, there is nothing to limit.
+        "secpcrematchlimit" | "secpcrematchlimitrecursion" => {
+            positive(directive)?;
+        }
+        // Where ModSecurity writes temporary and persistent files; this engine writes none.
+        "sectmpdir" | "secdatadir" => {
+            one(directive)?;
+        }
+        // The product name in audit records; kept for when the audit log exists.
+        "seccomponentsignature" => {
+            one(directive)?;
+        }
+        // Off is what this engine does: no audit log yet, no status reporting ever.
+        "secauditengine" | "secstatusengine" if args.len() == 1 && args[0].eq_ignore_ascii_case("off") => {}
+        "secauditengine" => return Err("SecAuditEngine: only Off is supported yet (no audit log)".into()),
+        "secstatusengine" => return Err("SecStatusEngine: only Off is supported".into()),
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn one(directive: &Directive) -> Result<&str, String> {
+    match directive.args.as_slice() {
+        [value] => Ok(value),
+        _ => Err(format!("{} takes one argument", directive.name)),
+    }
+}
+
+fn on_off(directive: &Directive) -> Result<bool, String> {
+    match one(directive)?.to_ascii_lowercase().as_str() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("{} takes On or Off", directive.name)),
+    }
+}
+
+fn size(directive: &Directive) -> Result<usize, String> {
+    let value = one(directive)?;
+    value.parse().map_err(|_| format!("{}: \"{value}\" is not a size in bytes", directive.name))
+}
+
+fn positive(directive: &Directive) -> Result<usize, String> {
+    let value = one(directive)?;
+    value
+        .parse()
+        .ok()
+        .filter(|&n: &usize| n > 0)
+        .ok_or_else(|| format!("{}: \"{value}\" is not a positive number", directive.name))
+}
