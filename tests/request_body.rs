@@ -173,7 +173,7 @@ fn request_body_limit_rejects_or_inspects_a_part() {
     assert_eq!(post(s.port, "/limited/", "small=1", &[]).status, 200);
     assert_eq!(post(s.port, "/limited/", &big, &["-H", "Content-Type: text/plain"]).status, 413);
     let log = s.nginx.error_log();
-    assert!(log.contains("is larger than SecRequestBodyLimit (1000 bytes)"), "{log}");
+    assert!(log.contains("is larger than the configured limit (1000 bytes)"), "{log}");
     // ProcessPartial: only the first 1000 bytes are inspected, the request goes on whole.
     let partial = post(s.port, "/partial/", &big, &["-H", "Content-Type: text/plain"]);
     assert_eq!(partial.status, 200);
