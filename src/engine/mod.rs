@@ -72,6 +72,11 @@ pub struct RequestBody {
     pub args: OnceCell<Vec<(Vec<u8>, Vec<u8>)>>,
     /// REQBODY_ERROR_MSG: why the processor failed.
     pub error: Option<String>,
+    /// The parsed document, for XML bodies.
+    pub xml: Option<body::xml::XmlBody>,
+    /// REQUEST_BODY is there: for every processor but XML, whose raw body CRS expects to be
+    /// hidden unless `ctl:forceRequestBodyVariable=On`.
+    pub raw_visible: bool,
 }
 
 /// What variables, operators and macros read: the request and the transaction's state.
@@ -97,6 +102,7 @@ struct Overrides {
     mode: Option<EngineMode>,
     body_access: Option<bool>,
     body_processor: Option<body::Processor>,
+    force_body_variable: bool,
     removed_rules: Vec<RuleSelector>,
     removed_targets: Vec<(RuleSelector, TargetSpec)>,
 }
@@ -182,7 +188,8 @@ impl Transaction {
             Ctl::RemoveTarget(selector, target) => overrides.removed_targets.push((selector.clone(), target.clone())),
             Ctl::RuleEngine(mode) => overrides.mode = Some(*mode),
             Ctl::RequestBodyAccess(on) => overrides.body_access = Some(*on),
-            Ctl::ForceRequestBodyVariable | Ctl::AuditEngineOff => {}
+            Ctl::ForceRequestBodyVariable => overrides.force_body_variable = true,
+            Ctl::AuditEngineOff => {}
             Ctl::BodyProcessor(processor) => overrides.body_processor = Some(*processor),
         }
     }
@@ -220,7 +227,16 @@ impl Transaction {
         let processor = self.overrides.body_processor.or_else(|| {
             media_type.eq_ignore_ascii_case(b"application/x-www-form-urlencoded").then_some(body::Processor::Urlencoded)
         });
-        let mut request_body = RequestBody { bytes, processor, args: OnceCell::new(), error: None };
+        let raw_visible = processor != Some(body::Processor::Xml) || self.overrides.force_body_variable;
+        let mut request_body = RequestBody { bytes, processor, args: OnceCell::new(), error: None, xml: None, raw_visible };
+        if processor == Some(body::Processor::Xml) {
+            // XML bodies give no arguments, only XML:/* and XML://@*.
+            let _ = request_body.args.set(Vec::new());
+            match body::xml::parse(&request_body.bytes) {
+                Ok(xml) => request_body.xml = Some(xml),
+                Err(reason) => request_body.error = Some(format!("XML parsing error: {reason}")),
+            }
+        }
         if processor == Some(body::Processor::Json) {
             let limit = self.state.arguments.limit;
             match body::json::arguments(&request_body.bytes, settings.json_depth_limit, limit) {

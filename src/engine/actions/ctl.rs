@@ -24,7 +24,7 @@ pub enum Ctl {
     RemoveTarget(RuleSelector, TargetSpec),
     RuleEngine(crate::compile::EngineMode),
     RequestBodyAccess(bool),
-    /// `forceRequestBodyVariable`: REQUEST_BODY is filled for every body processor already.
+    /// `forceRequestBodyVariable`: REQUEST_BODY is filled for XML bodies too.
     ForceRequestBodyVariable,
     /// `auditEngine=Off`
     AuditEngineOff,
@@ -65,7 +65,8 @@ impl Ctl {
             "requestbodyprocessor" => Ctl::BodyProcessor(match value.to_ascii_uppercase().as_str() {
                 "URLENCODED" => crate::engine::body::Processor::Urlencoded,
                 "JSON" => crate::engine::body::Processor::Json,
-                _ => return Err(format!("ctl:requestBodyProcessor={value} is not supported yet (URLENCODED, JSON)")),
+                "XML" => crate::engine::body::Processor::Xml,
+                _ => return Err(format!("ctl:requestBodyProcessor={value} is not supported yet (URLENCODED, JSON, XML)")),
             }),
             _ => return Err(format!("ctl:{name} is not supported yet")),
         })

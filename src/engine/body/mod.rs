@@ -2,12 +2,14 @@
 //! processors name them, or report why they could not (REQBODY_ERROR).
 
 pub mod json;
+pub mod xml;
 
 /// `ctl:requestBodyProcessor` / the body's Content-Type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Processor {
     Urlencoded,
     Json,
+    Xml,
 }
 
 impl Processor {
@@ -16,6 +18,7 @@ impl Processor {
         match self {
             Processor::Urlencoded => "URLENCODED",
             Processor::Json => "JSON",
+            Processor::Xml => "XML",
         }
     }
 }

@@ -58,6 +58,7 @@ pub enum Variable {
     ReqbodyProcessor,
     ReqbodyError,
     ReqbodyErrorMsg,
+    Xml,
     SslClientVerify,
     SslClientFingerprint,
     SslClientSDn,
@@ -104,6 +105,7 @@ const NAMES: &[(&str, Variable)] = &[
     ("REQBODY_ERROR", Variable::ReqbodyError),
     ("REQBODY_PROCESSOR_ERROR", Variable::ReqbodyError),
     ("REQBODY_ERROR_MSG", Variable::ReqbodyErrorMsg),
+    ("XML", Variable::Xml),
     ("SSL_CLIENT_VERIFY", Variable::SslClientVerify),
     ("SSL_CLIENT_FINGERPRINT", Variable::SslClientFingerprint),
     ("SSL_CLIENT_S_DN", Variable::SslClientSDn),
@@ -145,6 +147,7 @@ impl Variable {
                 | Variable::RequestCookiesNames
                 | Variable::MatchedVars
                 | Variable::MatchedVarsNames
+                | Variable::Xml
                 | Variable::SslClientSan
                 | Variable::Tx
         )
@@ -180,7 +183,8 @@ impl Variable {
             | Variable::RequestBodyLength
             | Variable::ReqbodyProcessor
             | Variable::ReqbodyError
-            | Variable::ReqbodyErrorMsg => request_body::each(*self, ctx, f),
+            | Variable::ReqbodyErrorMsg
+            | Variable::Xml => request_body::each(*self, ctx, f),
             Variable::RequestCookies => cookies::each(ctx, f),
             Variable::RequestCookiesNames => cookies::each_name(ctx, f),
             Variable::ArgsCombinedSize => args::combined_size(ctx, f),
@@ -293,6 +297,9 @@ fn parse_items(list: &str) -> Result<(Vec<Target>, Vec<Exclusion>), String> {
         let variable = Variable::from_name(name)?;
         if key.is_some() && !variable.is_collection() {
             return Err(format!("variable \"{name}\" is not a collection and takes no \":key\""));
+        }
+        if variable == Variable::Xml && !matches!(key, Some(crate::engine::body::xml::TEXT | crate::engine::body::xml::ATTRIBUTES)) {
+            return Err(format!("\"{item}\": XML takes the XPath /* or //@* (no other XPath is supported)"));
         }
         let selector = key.map(Selector::parse).transpose()?;
         if exclude {

@@ -1,10 +1,12 @@
 //! REQUEST_BODY, REQUEST_BODY_LENGTH and the body processor's REQBODY_PROCESSOR, REQBODY_ERROR
 //! (0 or 1) and REQBODY_ERROR_MSG: absent before the body was read, and when
-//! `SecRequestBodyAccess` is Off.
+//! `SecRequestBodyAccess` is Off. XML: `XML:/*` (the document's text) and `XML://@*` (its
+//! attribute values) of an XML body.
 
 use std::borrow::Cow;
 
 use super::{Variable, Visit};
+use crate::engine::body::xml;
 use crate::engine::EvalContext;
 
 pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
@@ -12,7 +14,16 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
         return;
     };
     match variable {
-        Variable::RequestBody => f(b"", Cow::Borrowed(&body.bytes)),
+        Variable::RequestBody if body.raw_visible => f(b"", Cow::Borrowed(&body.bytes)),
+        Variable::RequestBody => {}
+        Variable::Xml => {
+            if let Some(xml) = &body.xml {
+                f(xml::TEXT.as_bytes(), Cow::Borrowed(&xml.text));
+                for value in &xml.attributes {
+                    f(xml::ATTRIBUTES.as_bytes(), Cow::Borrowed(value));
+                }
+            }
+        }
         Variable::RequestBodyLength => f(b"", Cow::Owned(body.bytes.len().to_string().into_bytes())),
         Variable::ReqbodyProcessor => {
             if let Some(processor) = body.processor {
