@@ -435,3 +435,28 @@ fn transactions() {
     }
     assert_eq!(ran, 31);
 }
+
+#[test]
+fn persistent_collections_outlive_the_transaction() {
+    let ruleset = Arc::new(
+        Ruleset::load(&[RuleSource::Inline {
+            text: "SecAction \"id:80,phase:1,pass,nolog,initcol:ip=%{REMOTE_ADDR},setvar:ip.hits=+1\"\n\
+                   SecRule REQUEST_HEADERS:x-reset \"@streq 1\" \"id:82,phase:1,pass,nolog,setvar:!ip.hits\"\n\
+                   SecRule IP:hits \"@ge 3\" \"id:81,phase:1,deny,status:429,setvar:ip.blocked=1,expirevar:ip.blocked=3600\""
+                .into(),
+            origin: "/etc/nginx/waf.conf".into(),
+            line: 1,
+        }])
+        .unwrap(),
+    );
+    let status = |request: &Request| Transaction::new(Arc::clone(&ruleset)).run_phase(1, request).map(|i| i.status);
+    let client = || Request::get("/").from("192.0.2.10");
+    let statuses: Vec<Option<u16>> = (0..4).map(|_| status(&client())).collect();
+    assert_eq!(statuses, vec![None, None, Some(429), Some(429)]);
+    // another address has its own record
+    assert_eq!(status(&Request::get("/").from("192.0.2.11")), None);
+    // deleting the variable resets the count for that address
+    assert_eq!(status(&client().header("x-reset", "1")), None);
+    let statuses: Vec<Option<u16>> = (0..3).map(|_| status(&client())).collect();
+    assert_eq!(statuses, vec![None, None, Some(429)]);
+}

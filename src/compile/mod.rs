@@ -106,6 +106,9 @@ pub struct Ruleset {
     mode: Option<EngineMode>,
     request_body: RequestBodySettings,
     arguments: ArgumentSettings,
+    /// `SecCollectionTimeout` in seconds (default 3600).
+    collection_timeout: u64,
+    collections: std::sync::Arc<crate::engine::collections::Store>,
     phases: [Vec<Entry>; 5],
 }
 
@@ -120,6 +123,8 @@ impl Ruleset {
             mode: None,
             request_body: RequestBodySettings::default(),
             arguments: ArgumentSettings::default(),
+            collection_timeout: 3600,
+            collections: Default::default(),
             phases: Default::default(),
         };
         let mut ids = HashSet::new();
@@ -184,6 +189,9 @@ impl Ruleset {
                 reason: format!("rule {} ends with \"chain\" but no rule follows", rule.id),
             });
         }
+        ruleset.collections = std::sync::Arc::new(crate::engine::collections::Store::new(
+            std::time::Duration::from_secs(ruleset.collection_timeout),
+        ));
         for entries in ruleset.phases.iter_mut() {
             let resolved: Vec<Option<usize>> = (0..entries.len())
                 .map(|index| match &entries[index] {
@@ -204,6 +212,11 @@ impl Ruleset {
     /// which treats an unset engine as enabled.
     pub fn engine_mode(&self) -> EngineMode {
         self.mode.unwrap_or(EngineMode::On)
+    }
+
+    /// The persistent collections of this rule set (per nginx worker, until reload).
+    pub fn collections(&self) -> &std::sync::Arc<crate::engine::collections::Store> {
+        &self.collections
     }
 
     pub fn argument_settings(&self) -> ArgumentSettings {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::engine::actions::{Ctl, Disruptive, RuleActions, RuleMetadata, SetVar};
+use crate::engine::actions::{Ctl, Disruptive, ExpireVar, InitCol, RuleActions, RuleMetadata, SetVar};
 use crate::engine::operators::Operator;
 use crate::engine::transformations::Transformation;
 use crate::engine::variables::{parse_targets, Target};
@@ -21,6 +21,8 @@ pub struct RuleLink {
     pub multi_match: bool,
     pub capture: bool,
     pub setvars: Vec<SetVar>,
+    pub initcols: Vec<InitCol>,
+    pub expirevars: Vec<ExpireVar>,
     pub ctls: Vec<Ctl>,
     actions: RuleActions,
 }
@@ -106,6 +108,8 @@ impl RuleLink {
             multi_match: actions.multi_match,
             capture: actions.capture,
             setvars: std::mem::take(&mut actions.setvars),
+            initcols: std::mem::take(&mut actions.initcols),
+            expirevars: std::mem::take(&mut actions.expirevars),
             ctls: std::mem::take(&mut actions.ctls),
             actions,
         })

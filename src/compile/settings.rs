@@ -41,6 +41,7 @@ pub fn apply(ruleset: &mut Ruleset, directive: &Directive) -> Result<bool, Strin
             }
         }
         "secargumentslimit" => ruleset.arguments.limit = positive(directive)?,
+        "seccollectiontimeout" => ruleset.collection_timeout = positive(directive)? as u64,
         // Version 0 (Netscape) cookies are what browsers send; version 1 is not supported.
         "seccookieformat" if args == ["0"] => {}
         "seccookieformat" => return Err("SecCookieFormat: only 0 is supported".into()),

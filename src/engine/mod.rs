@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod body;
+pub mod collections;
 pub mod macros;
 pub mod operators;
 mod request;
@@ -59,8 +60,44 @@ pub struct TransactionState {
     pub arguments: crate::compile::ArgumentSettings,
     /// MATCHED_VARS of the rule being evaluated: (name, value) of every match of the last link.
     pub matched_vars: Vec<(String, Vec<u8>)>,
+    /// The rule set's persistent collections, and the keys this transaction opened them under.
+    pub store: Option<Arc<collections::Store>>,
+    pub opened: BTreeMap<collections::Collection, Vec<u8>>,
     /// The request body, once nginx read it for phase 2.
     pub request_body: Option<RequestBody>,
+}
+
+impl TransactionState {
+    /// A variable of TX or of an opened persistent collection.
+    pub fn get(&self, collection: collections::Collection, name: &str) -> Option<Vec<u8>> {
+        if collection == collections::Collection::Tx {
+            return self.tx.get(name).cloned();
+        }
+        self.persistent(collection).into_iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// Sets (Some) or deletes (None) a variable; writes to a collection not opened are dropped,
+    /// as in ModSecurity.
+    pub fn set(&mut self, collection: collections::Collection, name: &str, value: Option<Vec<u8>>) {
+        if collection == collections::Collection::Tx {
+            match value {
+                Some(value) => self.tx.insert(name.to_string(), value),
+                None => self.tx.remove(name),
+            };
+            return;
+        }
+        if let (Some(store), Some(key)) = (&self.store, self.opened.get(&collection)) {
+            store.write(collection, key, name, value);
+        }
+    }
+
+    /// The live variables of an opened persistent collection.
+    pub fn persistent(&self, collection: collections::Collection) -> Vec<(String, Vec<u8>)> {
+        match (&self.store, self.opened.get(&collection)) {
+            (Some(store), Some(key)) => store.read(collection, key),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// A request body handed to the transaction.
@@ -109,7 +146,11 @@ struct Overrides {
 
 impl Transaction {
     pub fn new(ruleset: Arc<Ruleset>) -> Transaction {
-        let state = TransactionState { arguments: ruleset.argument_settings(), ..TransactionState::default() };
+        let state = TransactionState {
+            arguments: ruleset.argument_settings(),
+            store: Some(Arc::clone(ruleset.collections())),
+            ..TransactionState::default()
+        };
         Transaction {
             ruleset,
             state,
@@ -264,11 +305,22 @@ impl Transaction {
         for link in &rule.links {
             last = Some(self.evaluate_link(rule, link, request)?);
         }
-        // Actions of a chain run only once the whole chain matched.
+        // Actions of a chain run only once the whole chain matched: collections are opened
+        // first, so the rule's setvars can write to them.
         for link in &rule.links {
+            for initcol in &link.initcols {
+                let key = initcol.key.expand(&EvalContext { request, state: &self.state });
+                self.state.opened.insert(initcol.collection, key);
+            }
             for setvar in &link.setvars {
                 let update = setvar.evaluate(&EvalContext { request, state: &self.state });
                 store_setvar(&mut self.state, update);
+            }
+            for expirevar in &link.expirevars {
+                let seconds = numeric_value_of(&expirevar.seconds.expand(&EvalContext { request, state: &self.state }));
+                if let (Some(store), Some(key)) = (&self.state.store, self.state.opened.get(&expirevar.var.collection)) {
+                    store.expire(expirevar.var.collection, key, &expirevar.var.name, seconds.max(0) as u64);
+                }
             }
         }
         last
@@ -351,6 +403,10 @@ fn match_value(
         current = next;
     }
     None
+}
+
+fn numeric_value_of(text: &[u8]) -> i64 {
+    operators::numeric_value(text)
 }
 
 impl MatchedValue {

@@ -11,7 +11,7 @@ mod setvar;
 pub use ctl::{Ctl, RuleSelector, TargetSpec};
 pub use disruptive::Disruptive;
 pub use metadata::RuleMetadata;
-pub use setvar::{store as store_setvar, SetVar};
+pub use setvar::{store as store_setvar, ExpireVar, InitCol, SetVar};
 
 use super::macros::Macro;
 use super::transformations::Transformation;
@@ -40,6 +40,8 @@ pub struct RuleActions {
     pub ctls: Vec<Ctl>,
     pub capture: bool,
     pub setvars: Vec<SetVar>,
+    pub initcols: Vec<InitCol>,
+    pub expirevars: Vec<ExpireVar>,
 }
 
 impl RuleActions {
@@ -88,6 +90,8 @@ impl RuleActions {
                 }
             }
             "setvar" => self.setvars.push(SetVar::parse(&value_of(value)?)?),
+            "initcol" => self.initcols.push(InitCol::parse(&value_of(value)?)?),
+            "expirevar" => self.expirevars.push(ExpireVar::parse(&value_of(value)?)?),
             _ => return Err(format!("unknown or unsupported action \"{name}\"")),
         }
         Ok(())

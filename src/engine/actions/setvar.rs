@@ -1,70 +1,111 @@
 //! `setvar`: set (`tx.x=v`), add (`tx.x=+n`), subtract (`tx.x=-n`) or delete (`!tx.x`) a
-//! transaction variable. Values may contain macros.
+//! variable of TX or of a persistent collection opened with `initcol`; `initcol` and
+//! `expirevar` themselves. Values may contain macros.
 
+use crate::engine::collections::Collection;
 use crate::engine::macros::Macro;
 use crate::engine::operators::numeric_value;
 use crate::engine::{EvalContext, TransactionState};
 
+/// A variable of a collection, name in lower case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VarRef {
+    pub collection: Collection,
+    pub name: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SetVar {
-    Set { name: String, value: Macro },
-    Add { name: String, value: Macro },
-    Subtract { name: String, value: Macro },
-    Delete { name: String },
+    Set { var: VarRef, value: Macro },
+    Add { var: VarRef, value: Macro },
+    Subtract { var: VarRef, value: Macro },
+    Delete { var: VarRef },
+}
+
+/// The change a `setvar` makes, computed while the request is still readable.
+pub struct Update {
+    var: VarRef,
+    value: Option<Vec<u8>>,
 }
 
 impl SetVar {
     pub fn parse(text: &str) -> Result<SetVar, String> {
         let text = text.trim();
         if let Some(target) = text.strip_prefix('!') {
-            return Ok(SetVar::Delete { name: tx_name(target)? });
+            return Ok(SetVar::Delete { var: var_ref(target)? });
         }
         let (target, value) = text.split_once('=').unwrap_or((text, "1"));
-        let name = tx_name(target)?;
+        let var = var_ref(target)?;
         Ok(if let Some(v) = value.strip_prefix('+') {
-            SetVar::Add { name, value: Macro::parse(v)? }
+            SetVar::Add { var, value: Macro::parse(v)? }
         } else if let Some(v) = value.strip_prefix('-') {
-            SetVar::Subtract { name, value: Macro::parse(v)? }
+            SetVar::Subtract { var, value: Macro::parse(v)? }
         } else {
-            SetVar::Set { name, value: Macro::parse(value)? }
+            SetVar::Set { var, value: Macro::parse(value)? }
         })
     }
 
-    /// The new value, computed while the request is still readable.
-    pub fn evaluate(&self, ctx: &EvalContext) -> (String, Option<Vec<u8>>) {
-        let current = |name: &str| ctx.state.tx.get(name).map(|v| numeric_value(v)).unwrap_or(0);
+    pub fn evaluate(&self, ctx: &EvalContext) -> Update {
+        let current = |var: &VarRef| ctx.state.get(var.collection, &var.name).map(|v| numeric_value(&v)).unwrap_or(0);
         match self {
-            SetVar::Set { name, value } => (name.clone(), Some(value.expand(ctx))),
-            SetVar::Add { name, value } => {
-                let sum = current(name).saturating_add(numeric_value(&value.expand(ctx)));
-                (name.clone(), Some(sum.to_string().into_bytes()))
+            SetVar::Set { var, value } => Update { var: var.clone(), value: Some(value.expand(ctx)) },
+            SetVar::Add { var, value } => {
+                let sum = current(var).saturating_add(numeric_value(&value.expand(ctx)));
+                Update { var: var.clone(), value: Some(sum.to_string().into_bytes()) }
             }
-            SetVar::Subtract { name, value } => {
-                let difference = current(name).saturating_sub(numeric_value(&value.expand(ctx)));
-                (name.clone(), Some(difference.to_string().into_bytes()))
+            SetVar::Subtract { var, value } => {
+                let difference = current(var).saturating_sub(numeric_value(&value.expand(ctx)));
+                Update { var: var.clone(), value: Some(difference.to_string().into_bytes()) }
             }
-            SetVar::Delete { name } => (name.clone(), None),
+            SetVar::Delete { var } => Update { var: var.clone(), value: None },
         }
     }
 }
 
-pub fn store(state: &mut TransactionState, (name, value): (String, Option<Vec<u8>>)) {
-    match value {
-        Some(value) => {
-            state.tx.insert(name, value);
+pub fn store(state: &mut TransactionState, update: Update) {
+    state.set(update.var.collection, &update.var.name, update.value);
+}
+
+/// `initcol:ip=%{REMOTE_ADDR}`: opens a persistent collection under a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InitCol {
+    pub collection: Collection,
+    pub key: Macro,
+}
+
+impl InitCol {
+    pub fn parse(text: &str) -> Result<InitCol, String> {
+        let (name, key) = text.split_once('=').ok_or_else(|| format!("initcol:{text}: expected collection=key"))?;
+        let collection = Collection::from_name(name.trim())?;
+        if collection == Collection::Tx {
+            return Err("initcol: TX is not a persistent collection".into());
         }
-        None => {
-            state.tx.remove(&name);
-        }
+        Ok(InitCol { collection, key: Macro::parse(key.trim())? })
     }
 }
 
-fn tx_name(target: &str) -> Result<String, String> {
+/// `expirevar:ip.blocked=60`: the variable disappears that many seconds from now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpireVar {
+    pub var: VarRef,
+    pub seconds: Macro,
+}
+
+impl ExpireVar {
+    pub fn parse(text: &str) -> Result<ExpireVar, String> {
+        let (target, seconds) = text.split_once('=').ok_or_else(|| format!("expirevar:{text}: expected collection.name=seconds"))?;
+        let var = var_ref(target)?;
+        if var.collection == Collection::Tx {
+            return Err("expirevar: TX variables end with the transaction".into());
+        }
+        Ok(ExpireVar { var, seconds: Macro::parse(seconds.trim())? })
+    }
+}
+
+fn var_ref(target: &str) -> Result<VarRef, String> {
+    let target = target.trim().trim_matches('\'');
     let (collection, name) = target
         .split_once('.')
-        .ok_or_else(|| format!("setvar \"{target}\": expected collection.name"))?;
-    if !collection.eq_ignore_ascii_case("tx") {
-        return Err(format!("setvar on collection \"{collection}\" is not supported yet (only tx)"));
-    }
-    Ok(name.to_ascii_lowercase())
+        .ok_or_else(|| format!("\"{target}\": expected collection.name"))?;
+    Ok(VarRef { collection: Collection::from_name(collection)?, name: name.to_ascii_lowercase() })
 }

@@ -6,7 +6,7 @@
 //! the configured depth limit.
 
 /// Parses `body` into (name, value) arguments, at most `max_args` of them.
-pub fn arguments(body: &[u8], depth_limit: usize, max_args: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String> {
+pub fn arguments(body: &[u8], depth_limit: usize, max_args: usize) -> Result<super::Arguments, String> {
     let mut parser = Parser { input: body, at: 0 };
     let mut out = Vec::new();
     // Each open container: its name part, whether it is an array, and its element counter.

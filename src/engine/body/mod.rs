@@ -4,6 +4,9 @@
 pub mod json;
 pub mod xml;
 
+/// (name, value) pairs, as ARGS hold them.
+pub type Arguments = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// `ctl:requestBodyProcessor` / the body's Content-Type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Processor {

@@ -66,6 +66,11 @@ pub enum Variable {
     SslClientSerial,
     SslClientSan,
     Tx,
+    Ip,
+    Global,
+    Session,
+    User,
+    Resource,
     UniqueId,
     MatchedVar,
     MatchedVarName,
@@ -113,6 +118,11 @@ const NAMES: &[(&str, Variable)] = &[
     ("SSL_CLIENT_SERIAL", Variable::SslClientSerial),
     ("SSL_CLIENT_SAN", Variable::SslClientSan),
     ("TX", Variable::Tx),
+    ("IP", Variable::Ip),
+    ("GLOBAL", Variable::Global),
+    ("SESSION", Variable::Session),
+    ("USER", Variable::User),
+    ("RESOURCE", Variable::Resource),
     ("UNIQUE_ID", Variable::UniqueId),
     ("MATCHED_VAR", Variable::MatchedVar),
     ("MATCHED_VAR_NAME", Variable::MatchedVarName),
@@ -150,6 +160,11 @@ impl Variable {
                 | Variable::Xml
                 | Variable::SslClientSan
                 | Variable::Tx
+                | Variable::Ip
+                | Variable::Global
+                | Variable::Session
+                | Variable::User
+                | Variable::Resource
         )
     }
 
@@ -195,6 +210,11 @@ impl Variable {
             | Variable::SslClientSerial
             | Variable::SslClientSan => ssl_client::each(*self, ctx, f),
             Variable::Tx
+            | Variable::Ip
+            | Variable::Global
+            | Variable::Session
+            | Variable::User
+            | Variable::Resource
             | Variable::MatchedVar
             | Variable::MatchedVarName
             | Variable::MatchedVars

@@ -1,10 +1,12 @@
-//! Variables the transaction itself holds: TX (set by `setvar`, and TX:0-9 by `capture`),
+//! Variables the transaction itself holds: TX (set by `setvar`, and TX:0-9 by `capture`), the
+//! persistent collections it opened (IP, GLOBAL, SESSION, USER, RESOURCE),
 //! MATCHED_VAR and MATCHED_VAR_NAME (the last value an operator matched), MATCHED_VARS and
 //! MATCHED_VARS_NAMES (every value the previous chain link matched).
 
 use std::borrow::Cow;
 
 use super::{Variable, Visit};
+use crate::engine::collections::Collection;
 use crate::engine::EvalContext;
 
 pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
@@ -12,6 +14,18 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
         Variable::Tx => {
             for (name, value) in &ctx.state.tx {
                 f(name.as_bytes(), Cow::Borrowed(value));
+            }
+        }
+        Variable::Ip | Variable::Global | Variable::Session | Variable::User | Variable::Resource => {
+            let collection = match variable {
+                Variable::Ip => Collection::Ip,
+                Variable::Global => Collection::Global,
+                Variable::Session => Collection::Session,
+                Variable::User => Collection::User,
+                _ => Collection::Resource,
+            };
+            for (name, value) in ctx.state.persistent(collection) {
+                f(name.as_bytes(), Cow::Owned(value));
             }
         }
         Variable::MatchedVar => f(b"", Cow::Borrowed(&ctx.state.matched_var)),
