@@ -59,7 +59,7 @@ impl Gateway {
     underscores_in_headers on;
 {RULES}
     server {{
-        listen 127.0.0.1:{mtls} ssl;
+        listen 127.0.0.1:{mtls} ssl http2;
         {tls}
         ssl_client_certificate {ca};
         ssl_verify_client on;
@@ -226,6 +226,31 @@ fn a_redirect_into_a_location_with_identity_forwarding_still_strips_spoofs() {
     assert_eq!(response.status, 200, "{}", gw.nginx.error_log());
     assert_no_spoof_reached(&response);
     assert_eq!(response.backend_headers("ssl-client-fingerprint"), vec![pki().fingerprint("general", "sha1")]);
+}
+
+#[test]
+fn http2_requests_get_the_same_identity_and_rules() {
+    let gw = Gateway::start("http2");
+    let pki = pki();
+    let mut args = pki.curl_client("general");
+    args.push("--http2".into());
+    for header in SPOOFS {
+        args.extend(["-H".to_string(), header.to_string()]);
+    }
+    args.push(format!("https://127.0.0.1:{}/", gw.mtls));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let response = curl(&refs);
+    assert_eq!(response.status, 200, "{}", response.body);
+    let access_log = std::fs::read_to_string(gw.nginx.prefix.join("logs/access.log")).unwrap();
+    assert!(access_log.lines().last().unwrap().contains("\"GET / HTTP/2.0\""), "not HTTP/2: {access_log}");
+    assert_no_spoof_reached(&response);
+    assert_eq!(response.backend_headers("ssl-client-fingerprint"), vec![pki.fingerprint("general", "sha1")]);
+    assert_eq!(response.backend_headers("ssl-client-verify"), vec!["SUCCESS".to_string()]);
+
+    let mut denied = pki.curl_client("general");
+    denied.extend(["--http2".into(), "-H".into(), "user: admin".into(), format!("https://127.0.0.1:{}/", gw.mtls)]);
+    let refs: Vec<&str> = denied.iter().map(String::as_str).collect();
+    assert_eq!(curl(&refs).status, 403);
 }
 
 #[test]
