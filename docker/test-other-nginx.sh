@@ -43,4 +43,4 @@ if [ ! -x "$tree/objs/nginx" ]; then
 fi
 unset CARGO_TARGET_DIR
 NGINX_BINARY=$tree/objs/nginx SECRULES_MODULE=$work/target/release/ngx_http_secrules_module.so \
-    cargo test --release --no-default-features --test gateway --test configuration
+    cargo test --release --no-default-features --test gateway --test configuration --test request_body
