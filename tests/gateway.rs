@@ -241,8 +241,9 @@ fn http2_requests_get_the_same_identity_and_rules() {
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let response = curl(&refs);
     assert_eq!(response.status, 200, "{}", response.body);
-    let access_log = std::fs::read_to_string(gw.nginx.prefix.join("logs/access.log")).unwrap();
-    assert!(access_log.lines().last().unwrap().contains("\"GET / HTTP/2.0\""), "not HTTP/2: {access_log}");
+    // nginx writes the access log line after the response has left, so curl can be faster than it.
+    let access_log = wait_for_access_log_line(&gw);
+    assert!(access_log.lines().last().unwrap_or_default().contains("\"GET / HTTP/2.0\""), "not HTTP/2: {access_log}");
     assert_no_spoof_reached(&response);
     assert_eq!(response.backend_headers("ssl-client-fingerprint"), vec![pki.fingerprint("general", "sha1")]);
     assert_eq!(response.backend_headers("ssl-client-verify"), vec!["SUCCESS".to_string()]);
@@ -340,4 +341,16 @@ fn static_content_is_protected_too() {
     assert_eq!(gw.get(gw.mtls, "/static/index.html", Some("general"), &["user: admin"]).status, 403);
     let ok = gw.get(gw.mtls, "/static/index.html", Some("general"), &[]);
     assert_eq!((ok.status, ok.body.trim()), (200, "static ok"));
+}
+
+fn wait_for_access_log_line(gw: &Gateway) -> String {
+    let path = gw.nginx.prefix.join("logs/access.log");
+    for _ in 0..50 {
+        let log = std::fs::read_to_string(&path).unwrap_or_default();
+        if !log.trim().is_empty() {
+            return log;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::fs::read_to_string(&path).unwrap_or_default()
 }
