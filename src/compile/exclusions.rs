@@ -1,6 +1,7 @@
-//! Load-time changes to rules already defined: `SecRuleRemoveById|ByTag|ByMsg` and
-//! `SecRuleUpdateTargetById|ByTag|ByMsg`. Like ModSecurity, they act on the rules loaded before
-//! them (CRS exclusion files come after the rules they change).
+//! Load-time changes to rules: `SecRuleRemoveById|ByTag|ByMsg` and
+//! `SecRuleUpdateTargetById|ByTag|ByMsg`. Like libmodsecurity, they act on every rule of the
+//! rule set, whether defined before or after them; the compiler applies them once all rules are
+//! in.
 
 use super::{Entry, Ruleset};
 use crate::engine::actions::RuleSelector;
@@ -20,6 +21,18 @@ impl Which {
             Which::Msg(msg) => rule.metadata.msg.as_ref().is_some_and(|m| m.literal() == Some(msg.as_str())),
         }
     }
+}
+
+pub fn is_exclusion(directive: &Directive) -> bool {
+    matches!(
+        directive.name.to_ascii_lowercase().as_str(),
+        "secruleremovebyid"
+            | "secruleremovebytag"
+            | "secruleremovebymsg"
+            | "secruleupdatetargetbyid"
+            | "secruleupdatetargetbytag"
+            | "secruleupdatetargetbymsg"
+    )
 }
 
 /// Handles the directive if it is one of the exclusion directives; Ok(false) if it is not.

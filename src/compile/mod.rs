@@ -110,6 +110,9 @@ pub struct Ruleset {
     collection_timeout: u64,
     collections: std::sync::Arc<crate::engine::collections::Store>,
     phases: [Vec<Entry>; 5],
+    /// Rules (a chain counting once) per phase as the files define them, before
+    /// `SecRuleRemove*` took any out: what libmodsecurity reports as loaded.
+    loaded_per_phase: [usize; 5],
 }
 
 impl Ruleset {
@@ -126,7 +129,11 @@ impl Ruleset {
             collection_timeout: 3600,
             collections: Default::default(),
             phases: Default::default(),
+            loaded_per_phase: [0; 5],
         };
+        // libmodsecurity applies SecRuleRemove*/SecRuleUpdateTarget* to every rule, defined
+        // before or after them, so they wait until all rules are in.
+        let mut exclusion_directives = Vec::new();
         let mut ids = HashSet::new();
         let mut defaults: [Option<DefaultAction>; 5] = Default::default();
         // A rule ending in `chain` waits here for its next link.
@@ -170,12 +177,13 @@ impl Ruleset {
                     if rule.expects_link() {
                         open_chain = Some(rule);
                     } else {
+                        ruleset.loaded_per_phase[rule.phase as usize - 1] += 1;
                         ruleset.phases[rule.phase as usize - 1].push(Entry::Rule(Box::new(rule)));
                     }
                 }
+                _ if exclusions::is_exclusion(&directive) => exclusion_directives.push(directive),
                 _ => {
-                    let handled = settings::apply(&mut ruleset, &directive).map_err(error)?
-                        || exclusions::apply(&mut ruleset, &directive).map_err(error)?;
+                    let handled = settings::apply(&mut ruleset, &directive).map_err(error)?;
                     if !handled {
                         return Err(error(format!("unknown or unsupported directive \"{}\"", directive.name)));
                     }
@@ -188,6 +196,9 @@ impl Ruleset {
                 line: rule.line,
                 reason: format!("rule {} ends with \"chain\" but no rule follows", rule.id),
             });
+        }
+        for directive in &exclusion_directives {
+            exclusions::apply(&mut ruleset, directive).map_err(|reason| directive.span.error(reason))?;
         }
         ruleset.collections = std::sync::Arc::new(crate::engine::collections::Store::new(
             std::time::Duration::from_secs(ruleset.collection_timeout),
@@ -230,6 +241,16 @@ impl Ruleset {
     /// Rules per phase, a chain counting once.
     pub fn rule_count_per_phase(&self) -> [usize; 5] {
         std::array::from_fn(|i| self.phases[i].iter().filter(|e| matches!(e, Entry::Rule(_))).count())
+    }
+
+    /// Rules per phase as loaded, before `SecRuleRemove*` (libmodsecurity's count).
+    pub fn loaded_rule_count_per_phase(&self) -> [usize; 5] {
+        self.loaded_per_phase
+    }
+
+    /// `SecMarker`s per phase (each marker is in every phase, as in libmodsecurity).
+    pub fn marker_count_per_phase(&self) -> [usize; 5] {
+        std::array::from_fn(|i| self.phases[i].iter().filter(|e| matches!(e, Entry::Marker(_))).count())
     }
 
     /// The phase's rules and markers, in order.
