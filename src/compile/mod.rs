@@ -253,6 +253,20 @@ impl Ruleset {
         std::array::from_fn(|i| self.phases[i].iter().filter(|e| matches!(e, Entry::Marker(_))).count())
     }
 
+    /// Rules with a pattern only the backtracking regex engine runs (PCRE2, bounded by its match
+    /// limit): id, file and line of each, for the load-time notice.
+    pub fn backtracking_rules(&self) -> Vec<(u64, &str, usize)> {
+        let mut found = Vec::new();
+        for entry in self.phases.iter().flatten() {
+            if let Entry::Rule(rule) = entry {
+                if rule.links.iter().any(|link| link.operator.is_backtracking()) {
+                    found.push((rule.id, &*rule.file, rule.line));
+                }
+            }
+        }
+        found
+    }
+
     /// The phase's rules and markers, in order.
     pub fn entries(&self, phase: u8) -> &[Entry] {
         &self.phases[phase as usize - 1]

@@ -7,6 +7,7 @@ pub mod body;
 pub mod collections;
 pub mod macros;
 pub mod operators;
+pub mod regex;
 mod request;
 pub mod transformations;
 pub mod variables;

@@ -118,6 +118,8 @@ fn merge_flag(value: &mut ngx_flag_t, parent: ngx_flag_t, default: ngx_flag_t) {
 #[derive(Default)]
 pub struct RulesetCache {
     compiled: HashMap<Arc<[RuleSource]>, Arc<Ruleset>>,
+    /// What nginx should log at notice level about rule sets compiled since last asked.
+    notices: Vec<String>,
 }
 
 impl RulesetCache {
@@ -126,8 +128,21 @@ impl RulesetCache {
             return Ok(ruleset.clone());
         }
         let ruleset = Arc::new(Ruleset::load(sources)?);
+        let backtracking = ruleset.backtracking_rules();
+        if !backtracking.is_empty() {
+            let listed: Vec<String> = backtracking.iter().map(|(id, file, line)| format!("{id} ({file}:{line})")).collect();
+            self.notices.push(format!(
+                "secrules: {} rule(s) need the backtracking regex engine (PCRE2, bounded by its match limit): {}",
+                listed.len(),
+                listed.join(", ")
+            ));
+        }
         self.compiled.insert(sources.clone(), ruleset.clone());
         Ok(ruleset)
+    }
+
+    pub fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
     }
 }
 

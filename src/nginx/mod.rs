@@ -20,7 +20,7 @@ use std::ptr;
 
 use ngx::ffi::{
     ngx_array_push, ngx_conf_t, ngx_http_handler_pt, ngx_http_module_t,
-    ngx_http_phases_NGX_HTTP_ACCESS_PHASE, ngx_int_t, ngx_module_t, NGX_HTTP_MODULE, NGX_LOG_EMERG,
+    ngx_http_phases_NGX_HTTP_ACCESS_PHASE, ngx_int_t, ngx_module_t, NGX_HTTP_MODULE, NGX_LOG_EMERG, NGX_LOG_NOTICE,
 };
 use ngx::http::{HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpCoreModule};
 
@@ -84,7 +84,12 @@ unsafe extern "C" fn merge_loc_conf(cf: *mut ngx_conf_t, parent: *mut c_void, ch
         let Some(main) = Module::main_conf_mut(unsafe { &*cf }) else {
             return NGX_CONF_ERROR;
         };
-        match child.merge(parent, &mut main.rulesets) {
+        let merged = child.merge(parent, &mut main.rulesets);
+        for notice in main.rulesets.take_notices() {
+            // SAFETY: `cf` is live during merge.
+            log::log_line(unsafe { (*cf).log }, NGX_LOG_NOTICE as usize, &notice);
+        }
+        match merged {
             Ok(()) => NGX_CONF_OK,
             Err(error) => {
                 // Logged on the cycle log, not with ngx_conf_log_error: during merge nginx's

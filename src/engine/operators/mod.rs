@@ -121,6 +121,11 @@ impl Operator {
         }
     }
 
+    /// Whether this operator runs a pattern on the backtracking regex engine.
+    pub fn is_backtracking(&self) -> bool {
+        matches!(self, Operator::Rx(rx) if rx.is_backtracking())
+    }
+
     /// Whether `value` matches; with `captures`, a matching `@rx` fills it with its groups 0-9.
     pub fn matches(&self, value: &[u8], captures: Option<&mut Vec<Vec<u8>>>, ctx: &EvalContext) -> bool {
         match self {

@@ -236,7 +236,8 @@ impl Selector {
     fn parse(key: &str) -> Result<Selector, String> {
         let key = key.trim_matches('\'');
         if key.len() >= 2 && key.starts_with('/') && key.ends_with('/') {
-            return Ok(Selector::Regex(Rx::compile(&key[1..key.len() - 1])?));
+            // libmodsecurity matches key regexes case-insensitively, as keys are.
+            return Ok(Selector::Regex(Rx::compile(&format!("(?i){}", &key[1..key.len() - 1]))?));
         }
         Ok(Selector::Key(key.as_bytes().to_ascii_lowercase()))
     }

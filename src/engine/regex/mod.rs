@@ -1,0 +1,127 @@
+//! Regular expressions with PCRE's meaning as ModSecurity compiles them (DOTALL | MULTILINE,
+//! bytes, no UTF). Nearly every pattern runs on regex-automata, in time linear in the input.
+//! The few that need backtracking (lookaround, backreferences, possessive quantifiers, atomic
+//! groups) run on PCRE2 itself, whose default match and depth limits bound the work; the rule
+//! set lists them at load time so nobody is surprised.
+
+mod pcre_syntax;
+
+use regex_automata::meta;
+use regex_automata::util::syntax;
+
+#[derive(Clone, Debug)]
+pub struct Regex {
+    engine: Engine,
+}
+
+#[derive(Clone, Debug)]
+enum Engine {
+    Linear(meta::Regex),
+    Backtracking(pcre2::bytes::Regex),
+}
+
+impl Regex {
+    pub fn new(pattern: &str) -> Result<Regex, String> {
+        if let Some(translated) = pcre_syntax::translate(pattern) {
+            let syntax = syntax::Config::new().unicode(false).utf8(false).dot_matches_new_line(true).multi_line(true);
+            if let Ok(regex) = meta::Regex::builder().syntax(syntax).build(&translated) {
+                return Ok(Regex { engine: Engine::Linear(regex) });
+            }
+        }
+        // PCRE2 is the authority on what a pattern means: whatever it rejects is an error.
+        let regex = pcre2::bytes::RegexBuilder::new()
+            .dotall(true)
+            .multi_line(true)
+            .jit_if_available(true)
+            .build(pattern)
+            .map_err(|e| format!("regex \"{pattern}\" does not compile: {e}"))?;
+        Ok(Regex { engine: Engine::Backtracking(regex) })
+    }
+
+    /// Whether this pattern needs the backtracking engine.
+    pub fn is_backtracking(&self) -> bool {
+        matches!(self.engine, Engine::Backtracking(_))
+    }
+
+    pub fn is_match(&self, value: &[u8]) -> bool {
+        match &self.engine {
+            Engine::Linear(regex) => regex.is_match(value),
+            // Hitting PCRE2's match limit is no match, as in ModSecurity.
+            Engine::Backtracking(regex) => regex.is_match(value).unwrap_or(false),
+        }
+    }
+
+    /// Matches and, on a match, puts groups 0-9 into `groups` (an empty value for a group that
+    /// did not take part).
+    pub fn captures(&self, value: &[u8], groups: &mut Vec<Vec<u8>>) -> bool {
+        groups.clear();
+        match &self.engine {
+            Engine::Linear(regex) => {
+                let mut caps = regex.create_captures();
+                regex.captures(value, &mut caps);
+                if !caps.is_match() {
+                    return false;
+                }
+                for group in 0..caps.group_len().min(10) {
+                    groups.push(caps.get_group(group).map(|span| value[span.range()].to_vec()).unwrap_or_default());
+                }
+            }
+            Engine::Backtracking(regex) => {
+                let Ok(Some(caps)) = regex.captures(value) else {
+                    return false;
+                };
+                for group in 0..caps.len().min(10) {
+                    groups.push(caps.get(group).map(|m| m.as_bytes().to_vec()).unwrap_or_default());
+                }
+            }
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Regex;
+
+    #[test]
+    fn pcre_meaning_on_both_engines() {
+        // (pattern, input, matches, needs backtracking)
+        let cases: &[(&str, &[u8], bool, bool)] = &[
+            ("a.b", b"a\nb", true, false),
+            ("^b$", b"a\nb\nc", true, false),
+            ("(?i)admin", b"xADMINx", true, false),
+            ("\\xff", b"\xff", true, false),
+            ("^[\\x7f-\\x{ff}]+$", b"\x80\xff", true, false),
+            ("^[\\x7f-\\x{ff}]+$", b"a", false, false),
+            ("\\w", b"\xe9", false, false),
+            ("^\\(\\s*\\)\\s+{", b"() {", true, false),
+            ("[\\<]script", b"<script", true, false),
+            ("\\<script", b"a<script", true, false),
+            ("\\<script", b"a script", false, false),
+            ("[´’]", "’".as_bytes(), true, false),
+            ("[´’]", b"\xe2", true, false),
+            ("<\\?(?!xml)", b"<?php", true, true),
+            ("<\\?(?!xml)", b"<?xml", false, true),
+            ("(a)\\1", b"aa", true, true),
+            ("a++a", b"aaa", false, true),
+            ("\\d\\Z", b"1\n", true, true),
+        ];
+        for (pattern, input, matches, backtracking) in cases {
+            let regex = Regex::new(pattern).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(regex.is_match(input), *matches, "{pattern} on {input:?}");
+            assert_eq!(regex.is_backtracking(), *backtracking, "{pattern}");
+        }
+        assert_eq!(cases.len(), 18);
+        assert!(Regex::new("(").is_err());
+        assert!(Regex::new("a{2").is_ok(), "PCRE reads an unfinished quantifier as literals");
+    }
+
+    #[test]
+    fn captures_on_both_engines() {
+        let mut groups = Vec::new();
+        assert!(Regex::new("(\\d+)-(\\d+)").unwrap().captures(b"x 12-34", &mut groups));
+        assert_eq!(groups, vec![b"12-34".to_vec(), b"12".to_vec(), b"34".to_vec()]);
+        assert!(Regex::new("(\\d+)(?=-)").unwrap().captures(b"x 12-34", &mut groups));
+        assert_eq!(groups, vec![b"12".to_vec(), b"12".to_vec()]);
+    }
+}
