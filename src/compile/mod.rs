@@ -85,6 +85,32 @@ impl Default for RequestBodySettings {
     }
 }
 
+/// How the response body is inspected (`SecResponseBody*`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResponseBodySettings {
+    /// `SecResponseBodyAccess` (default Off).
+    pub access: bool,
+    /// `SecResponseBodyLimit` in bytes (default 524288, as ModSecurity).
+    pub limit: usize,
+    /// `SecResponseBodyLimitAction` (default Reject).
+    pub limit_action: BodyLimitAction,
+    /// `SecResponseBodyMimeType`, lower case (default text/plain and text/html).
+    pub mime_types: Vec<String>,
+    mime_types_set: bool,
+}
+
+impl Default for ResponseBodySettings {
+    fn default() -> Self {
+        ResponseBodySettings {
+            access: false,
+            limit: 524_288,
+            limit_action: BodyLimitAction::Reject,
+            mime_types: vec!["text/plain".into(), "text/html".into()],
+            mime_types_set: false,
+        }
+    }
+}
+
 /// How arguments are read: `SecArgumentSeparator`, `SecArgumentsLimit`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ArgumentSettings {
@@ -105,6 +131,7 @@ impl Default for ArgumentSettings {
 pub struct Ruleset {
     mode: Option<EngineMode>,
     request_body: RequestBodySettings,
+    response_body: ResponseBodySettings,
     arguments: ArgumentSettings,
     /// `SecCollectionTimeout` in seconds (default 3600).
     collection_timeout: u64,
@@ -125,6 +152,7 @@ impl Ruleset {
         let mut ruleset = Ruleset {
             mode: None,
             request_body: RequestBodySettings::default(),
+            response_body: ResponseBodySettings::default(),
             arguments: ArgumentSettings::default(),
             collection_timeout: 3600,
             collections: Default::default(),
@@ -236,6 +264,10 @@ impl Ruleset {
 
     pub fn request_body_settings(&self) -> RequestBodySettings {
         self.request_body
+    }
+
+    pub fn response_body_settings(&self) -> &ResponseBodySettings {
+        &self.response_body
     }
 
     /// Rules per phase, a chain counting once.

@@ -36,7 +36,7 @@ pub struct Rule {
     pub disruptive: Disruptive,
     pub status: Option<u16>,
     pub log: bool,
-    pub metadata: RuleMetadata,
+    pub metadata: Arc<RuleMetadata>,
     /// `skipAfter`: the marker's name as written.
     pub skip_after: Option<String>,
     /// Where a match continues in the phase's list (resolved from `skipAfter` / `skip`).
@@ -171,7 +171,7 @@ impl Rule {
             disruptive,
             status: actions.status.or(default_status),
             log: actions.log.or(default.and_then(|d| d.log)).unwrap_or(true),
-            metadata: actions.metadata.clone(),
+            metadata: Arc::new(actions.metadata.clone()),
             skip_after: actions.skip_after.clone(),
             continue_at: None,
             skip: actions.skip,

@@ -45,7 +45,32 @@ pub fn apply(ruleset: &mut Ruleset, directive: &Directive) -> Result<bool, Strin
         // Version 0 (Netscape) cookies are what browsers send; version 1 is not supported.
         "seccookieformat" if args == ["0"] => {}
         "seccookieformat" => return Err("SecCookieFormat: only 0 is supported".into()),
-        // Backtracking limits: @rx runs in linear time here, there is nothing to limit.
+        "secresponsebodyaccess" => ruleset.response_body.access = on_off(directive)?,
+        "secresponsebodylimit" => ruleset.response_body.limit = size(directive)?,
+        "secresponsebodylimitaction" => {
+            ruleset.response_body.limit_action = match one(directive)?.to_ascii_lowercase().as_str() {
+                "reject" => BodyLimitAction::Reject,
+                "processpartial" => BodyLimitAction::ProcessPartial,
+                _ => return Err("SecResponseBodyLimitAction takes Reject or ProcessPartial".into()),
+            }
+        }
+        "secresponsebodymimetype" => {
+            if args.is_empty() {
+                return Err("SecResponseBodyMimeType takes one or more media types".into());
+            }
+            // The first one replaces the default list; later ones add to it.
+            if !ruleset.response_body.mime_types_set {
+                ruleset.response_body.mime_types.clear();
+                ruleset.response_body.mime_types_set = true;
+            }
+            ruleset.response_body.mime_types.extend(args.iter().flat_map(|a| a.split_whitespace()).map(str::to_ascii_lowercase));
+        }
+        "secresponsebodymimetypesclear" => {
+            ruleset.response_body.mime_types.clear();
+            ruleset.response_body.mime_types_set = true;
+        }
+        // Backtracking limits: nearly every pattern runs in linear time; the few that need
+        // backtracking run under PCRE2's own default match and depth limits.
         "secpcrematchlimit" | "secpcrematchlimitrecursion" => {
             positive(directive)?;
         }

@@ -40,6 +40,11 @@ impl Macro {
         Ok(Macro { parts })
     }
 
+    /// Whether the text refers to variable `name` (case-insensitive).
+    pub fn mentions(&self, name: &str) -> bool {
+        self.parts.iter().any(|p| matches!(p, Part::Variable { name: n, .. } if n.eq_ignore_ascii_case(name)))
+    }
+
     /// The text, when it holds no macro.
     pub fn literal(&self) -> Option<&str> {
         match self.parts.as_slice() {

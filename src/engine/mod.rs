@@ -30,6 +30,8 @@ pub struct Intervention {
     pub status: u16,
     pub rule_id: u64,
     pub phase: u8,
+    /// `drop`: close the connection instead of answering.
+    pub drop: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +68,23 @@ pub struct TransactionState {
     pub opened: BTreeMap<collections::Collection, Vec<u8>>,
     /// The request body, once nginx read it for phase 2.
     pub request_body: Option<RequestBody>,
+    /// The rule being evaluated (RULE:id, RULE:msg, ...).
+    pub current_rule: Option<(u64, Arc<crate::engine::actions::RuleMetadata>)>,
+    /// When the transaction began (DURATION).
+    pub started: Option<std::time::Instant>,
+    /// The upstream's response, once nginx has it (phases 3 and 4).
+    pub response: Option<Response>,
+}
+
+/// The response as phases 3 and 4 see it.
+#[derive(Default)]
+pub struct Response {
+    pub status: u16,
+    /// e.g. `HTTP/1.1`
+    pub protocol: Vec<u8>,
+    pub headers: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The body, when response body inspection applies and phase 4 runs.
+    pub body: Option<Vec<u8>>,
 }
 
 impl TransactionState {
@@ -150,6 +169,7 @@ impl Transaction {
         let state = TransactionState {
             arguments: ruleset.argument_settings(),
             store: Some(Arc::clone(ruleset.collections())),
+            started: Some(std::time::Instant::now()),
             ..TransactionState::default()
         };
         Transaction {
@@ -179,6 +199,7 @@ impl Transaction {
             if self.overrides.removed_rules.iter().any(|r| r.selects(rule.id, &rule.metadata.tags)) {
                 continue;
             }
+            self.state.current_rule = Some((rule.id, Arc::clone(&rule.metadata)));
             let Some(matched) = self.evaluate(rule, request) else {
                 continue;
             };
@@ -189,7 +210,7 @@ impl Transaction {
             if mode == EngineMode::Off {
                 return None;
             }
-            let blocking = rule.disruptive == Disruptive::Deny && mode == EngineMode::On;
+            let blocking = matches!(rule.disruptive, Disruptive::Deny | Disruptive::Drop) && mode == EngineMode::On;
             let status = rule.status.unwrap_or(403);
             if rule.log {
                 let ctx = EvalContext { request, state: &self.state };
@@ -199,7 +220,8 @@ impl Transaction {
             }
             if blocking {
                 self.intervened = true;
-                return Some(Intervention { status, rule_id: rule.id, phase });
+                let drop = rule.disruptive == Disruptive::Drop;
+                return Some(Intervention { status, rule_id: rule.id, phase, drop });
             }
             if let Some(at) = rule.continue_at {
                 index = at;
@@ -231,9 +253,19 @@ impl Transaction {
             Ctl::RuleEngine(mode) => overrides.mode = Some(*mode),
             Ctl::RequestBodyAccess(on) => overrides.body_access = Some(*on),
             Ctl::ForceRequestBodyVariable => overrides.force_body_variable = true,
-            Ctl::AuditEngineOff => {}
+            Ctl::AuditEngineOff | Ctl::AuditLogParts => {}
             Ctl::BodyProcessor(processor) => overrides.body_processor = Some(*processor),
         }
+    }
+
+    /// Hands phases 3 and 4 the upstream's response status, protocol and headers.
+    pub fn set_response_headers(&mut self, status: u16, protocol: &[u8], headers: Vec<(Vec<u8>, Vec<u8>)>) {
+        self.state.response = Some(Response { status, protocol: protocol.to_vec(), headers, body: None });
+    }
+
+    /// Hands phase 4 the response body (already cut to `SecResponseBodyLimit` by the caller).
+    pub fn set_response_body(&mut self, body: Vec<u8>) {
+        self.state.response.get_or_insert_with(Response::default).body = Some(body);
     }
 
     /// Hands phase 2 the request body (`content_type` is the request's Content-Type). A body
@@ -260,7 +292,7 @@ impl Transaction {
                 });
                 if blocking {
                     self.intervened = true;
-                    return Some(Intervention { status: 413, rule_id: 0, phase: 2 });
+                    return Some(Intervention { status: 413, rule_id: 0, phase: 2, drop: false });
                 }
             }
             bytes.truncate(limit);

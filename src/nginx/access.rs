@@ -175,6 +175,11 @@ unsafe fn write_log(log: *mut ngx::ffi::ngx_log_t, transaction: &mut Transaction
 /// returning the status: under `satisfy any`, a 403 returned from the access phase is only a vote
 /// that another access module (`allow all`, auth_basic) can overrule.
 unsafe fn deny(r: *mut ngx_http_request_t, intervention: &Intervention) -> ngx_int_t {
+    if intervention.drop {
+        // nginx's NGX_HTTP_CLOSE: the connection is closed without a response.
+        ngx_http_finalize_request(r, 444);
+        return NGX_DONE;
+    }
     let status = match intervention.status {
         status @ 400..=599 => status,
         _ => 403,

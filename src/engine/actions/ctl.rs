@@ -28,6 +28,9 @@ pub enum Ctl {
     ForceRequestBodyVariable,
     /// `auditEngine=Off`
     AuditEngineOff,
+    /// `auditLogParts=+E`: which parts an audit log entry has. The audit log can only be Off
+    /// (`SecAuditEngine Off`), so there is no entry to change.
+    AuditLogParts,
     /// `requestBodyProcessor=URLENCODED|JSON`: how the body becomes ARGS_POST, whatever its type.
     BodyProcessor(crate::engine::body::Processor),
 }
@@ -62,6 +65,13 @@ impl Ctl {
             // There is no audit log yet, so "off" is what already happens.
             "auditengine" if value.eq_ignore_ascii_case("off") => Ctl::AuditEngineOff,
             "auditengine" => return Err(format!("ctl:auditEngine={value}: only Off is supported yet (no audit log)")),
+            "auditlogparts" => {
+                let parts = value.strip_prefix(['+', '-']).unwrap_or(value);
+                if parts.is_empty() || !parts.bytes().all(|b| matches!(b, b'A'..=b'K' | b'Z')) {
+                    return Err(format!("ctl:auditLogParts={value}: expected parts from A-K and Z, optionally after + or -"));
+                }
+                Ctl::AuditLogParts
+            }
             "requestbodyprocessor" => Ctl::BodyProcessor(match value.to_ascii_uppercase().as_str() {
                 "URLENCODED" => crate::engine::body::Processor::Urlencoded,
                 "JSON" => crate::engine::body::Processor::Json,

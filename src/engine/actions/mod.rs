@@ -66,7 +66,7 @@ impl RuleActions {
             "logdata" => self.metadata.logdata = Some(Macro::parse(&value_of(value)?)?),
             "tag" => self.metadata.tags.push(value_of(value)?),
             "severity" => self.metadata.severity = Some(metadata::severity(&value_of(value)?)?),
-            "deny" | "pass" | "block" => self.disruptive = Some(Disruptive::from_name(name)),
+            "deny" | "drop" | "pass" | "block" => self.disruptive = Some(Disruptive::from_name(name)),
             "status" => self.status = Some(disruptive::status(&value_of(value)?)?),
             "phase" => self.phase = Some(flow::phase(&value_of(value)?)?),
             "chain" => self.chain = true,

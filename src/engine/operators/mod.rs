@@ -5,9 +5,11 @@
 mod begins_with;
 mod contains;
 mod ends_with;
+mod geo_lookup;
 mod ip_match;
 mod numeric;
 mod pm;
+mod rbl;
 mod rx;
 mod streq;
 mod validate_byte_range;
@@ -46,6 +48,8 @@ pub enum Operator {
     ValidateUrlEncoding,
     ValidateUtf8Encoding,
     UnconditionalMatch,
+    GeoLookup,
+    Rbl(rbl::BlockList),
     /// The parameter holds macros: expanded and compiled when the rule runs.
     Expanded(Box<Expanded>),
 }
@@ -95,6 +99,8 @@ impl Operator {
             "validateurlencoding" => Operator::ValidateUrlEncoding,
             "validateutf8encoding" => Operator::ValidateUtf8Encoding,
             "unconditionalmatch" => Operator::UnconditionalMatch,
+            "geolookup" => Operator::GeoLookup,
+            "rbl" => Operator::Rbl(rbl::BlockList::parse(param)?),
             _ => return Err(format!("unknown or unsupported operator \"@{name}\"")),
         })
     }
@@ -117,6 +123,8 @@ impl Operator {
             Operator::ValidateUrlEncoding => "ValidateUrlEncoding",
             Operator::ValidateUtf8Encoding => "ValidateUtf8Encoding",
             Operator::UnconditionalMatch => "UnconditionalMatch",
+            Operator::GeoLookup => "GeoLookup",
+            Operator::Rbl(_) => "Rbl",
             Operator::Expanded(expanded) => expanded.log_name,
         }
     }
@@ -142,6 +150,8 @@ impl Operator {
             Operator::ValidateUrlEncoding => validate_url_encoding::finds_invalid(value),
             Operator::ValidateUtf8Encoding => validate_utf8_encoding::finds_invalid(value),
             Operator::UnconditionalMatch => true,
+            Operator::GeoLookup => geo_lookup::matches(value),
+            Operator::Rbl(list) => list.lists(value),
             Operator::Expanded(expanded) => {
                 let param = String::from_utf8_lossy(&expanded.template.expand(ctx)).into_owned();
                 // A parameter that does not compile once expanded cannot match anything.

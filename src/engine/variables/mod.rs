@@ -7,6 +7,8 @@ mod cookies;
 mod headers;
 mod request_body;
 mod request_line;
+mod response;
+mod rule;
 mod ssl_client;
 mod transaction;
 
@@ -74,6 +76,16 @@ pub enum Variable {
     UniqueId,
     MatchedVar,
     MatchedVarName,
+    Rule,
+    Duration,
+    Geo,
+    ResponseStatus,
+    ResponseProtocol,
+    ResponseHeaders,
+    ResponseHeadersNames,
+    ResponseContentType,
+    ResponseContentLength,
+    ResponseBody,
 }
 
 const NAMES: &[(&str, Variable)] = &[
@@ -126,6 +138,16 @@ const NAMES: &[(&str, Variable)] = &[
     ("UNIQUE_ID", Variable::UniqueId),
     ("MATCHED_VAR", Variable::MatchedVar),
     ("MATCHED_VAR_NAME", Variable::MatchedVarName),
+    ("RULE", Variable::Rule),
+    ("DURATION", Variable::Duration),
+    ("GEO", Variable::Geo),
+    ("RESPONSE_STATUS", Variable::ResponseStatus),
+    ("RESPONSE_PROTOCOL", Variable::ResponseProtocol),
+    ("RESPONSE_HEADERS", Variable::ResponseHeaders),
+    ("RESPONSE_HEADERS_NAMES", Variable::ResponseHeadersNames),
+    ("RESPONSE_CONTENT_TYPE", Variable::ResponseContentType),
+    ("RESPONSE_CONTENT_LENGTH", Variable::ResponseContentLength),
+    ("RESPONSE_BODY", Variable::ResponseBody),
 ];
 
 impl Variable {
@@ -165,6 +187,10 @@ impl Variable {
                 | Variable::Session
                 | Variable::User
                 | Variable::Resource
+                | Variable::Rule
+                | Variable::Geo
+                | Variable::ResponseHeaders
+                | Variable::ResponseHeadersNames
         )
     }
 
@@ -218,7 +244,17 @@ impl Variable {
             | Variable::MatchedVar
             | Variable::MatchedVarName
             | Variable::MatchedVars
-            | Variable::MatchedVarsNames => transaction::each(*self, ctx, f),
+            | Variable::MatchedVarsNames
+            | Variable::Duration
+            | Variable::Geo => transaction::each(*self, ctx, f),
+            Variable::Rule => rule::each(ctx, f),
+            Variable::ResponseStatus
+            | Variable::ResponseProtocol
+            | Variable::ResponseHeaders
+            | Variable::ResponseHeadersNames
+            | Variable::ResponseContentType
+            | Variable::ResponseContentLength
+            | Variable::ResponseBody => response::each(*self, ctx, f),
         }
     }
 }

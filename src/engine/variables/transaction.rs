@@ -40,6 +40,13 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
                 f(name.as_bytes(), Cow::Borrowed(name.as_bytes()));
             }
         }
+        // Microseconds since the transaction began, as libmodsecurity counts.
+        Variable::Duration => {
+            let micros = ctx.state.started.map_or(0, |s| s.elapsed().as_micros());
+            f(b"", Cow::Owned(micros.to_string().into_bytes()))
+        }
+        // Filled by @geoLookup, which has no database here (SecGeoLookupDb is not supported).
+        Variable::Geo => {}
         _ => unreachable!("dispatched by Variable::each"),
     }
 }

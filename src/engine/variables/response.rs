@@ -1,0 +1,45 @@
+//! The upstream's response, for phases 3 and 4: RESPONSE_STATUS, RESPONSE_PROTOCOL,
+//! RESPONSE_HEADERS(_NAMES), RESPONSE_CONTENT_TYPE, RESPONSE_CONTENT_LENGTH, RESPONSE_BODY.
+//! Before the response exists (phases 1 and 2) they are empty, as in ModSecurity.
+
+use std::borrow::Cow;
+
+use super::{Variable, Visit};
+use crate::engine::EvalContext;
+
+pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
+    let Some(response) = &ctx.state.response else {
+        return;
+    };
+    let header = |name: &[u8]| response.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_slice());
+    match variable {
+        Variable::ResponseStatus => f(b"", Cow::Owned(response.status.to_string().into_bytes())),
+        Variable::ResponseProtocol => f(b"", Cow::Borrowed(&response.protocol)),
+        Variable::ResponseHeaders => {
+            for (name, value) in &response.headers {
+                f(name, Cow::Borrowed(value));
+            }
+        }
+        Variable::ResponseHeadersNames => {
+            for (name, _) in &response.headers {
+                f(name, Cow::Borrowed(name));
+            }
+        }
+        Variable::ResponseContentType => {
+            if let Some(value) = header(b"content-type") {
+                f(b"", Cow::Borrowed(value));
+            }
+        }
+        Variable::ResponseContentLength => {
+            if let Some(value) = header(b"content-length") {
+                f(b"", Cow::Borrowed(value));
+            }
+        }
+        Variable::ResponseBody => {
+            if let Some(body) = &response.body {
+                f(b"", Cow::Borrowed(body));
+            }
+        }
+        _ => unreachable!("dispatched by Variable::each"),
+    }
+}
