@@ -460,3 +460,140 @@ fn persistent_collections_outlive_the_transaction() {
     let statuses: Vec<Option<u16>> = (0..3).map(|_| status(&client())).collect();
     assert_eq!(statuses, vec![None, None, Some(429)]);
 }
+
+fn check(cases: &[Case]) -> usize {
+    let mut ran = 0;
+    for case in cases {
+        let (status, ids, log) = run(case);
+        assert_eq!(status, case.status, "{}: {log:?}", case.name);
+        assert_eq!(ids, case.logged, "{}: {log:?}", case.name);
+        for expected in case.log_contains {
+            assert!(log.iter().any(|(_, text)| text.contains(expected)), "{}: expected {expected:?} in {log:?}", case.name);
+        }
+        ran += 1;
+    }
+    ran
+}
+
+#[test]
+fn rule_language_as_crs_uses_it() {
+    let cases = vec![
+        Case {
+            name: "SecRuleRemoveById before the rule it removes (libmodsecurity applies it anyway)",
+            rules: "SecRuleRemoveById 12\nSecRule ARGS \"@contains x\" \"id:12,phase:1,deny\"\nSecRule ARGS \"@contains x\" \"id:13,phase:1,deny\"",
+            request: Request::get("/?a=x"),
+            status: Some(403),
+            logged: &[13],
+            log_contains: &[],
+        },
+        Case {
+            name: "SecRuleUpdateActionById turns a deny into a logged pass with a new msg",
+            rules: "SecRule ARGS \"@contains x\" \"id:20,phase:1,deny,msg:'old'\"\nSecRuleUpdateActionById 20 \"pass,msg:'new %{MATCHED_VAR}'\"",
+            request: Request::get("/?a=x1"),
+            status: None,
+            logged: &[20],
+            log_contains: &["[msg \"new x1\"]"],
+        },
+        Case {
+            name: "SecRuleUpdateActionById with t:none replaces the transformations",
+            rules: "SecRule ARGS \"@streq ABC\" \"id:21,phase:1,deny,t:lowercase\"\nSecRuleUpdateActionById 21 \"t:none\"",
+            request: Request::get("/?a=ABC"),
+            status: Some(403),
+            logged: &[21],
+            log_contains: &[],
+        },
+        Case {
+            name: "%{rule.msg} and %{rule.id} in setvar (CRS 3.3.4's reputation rules)",
+            rules: "SecAction \"id:30,phase:1,pass,nolog,msg:'remember me',setvar:tx.reason=%{rule.msg}/%{rule.id}\"\nSecRule TX:reason \"@streq remember me/30\" \"id:31,phase:1,deny\"",
+            request: Request::get("/"),
+            status: Some(403),
+            logged: &[31],
+            log_contains: &[],
+        },
+        Case {
+            name: "drop stops the transaction like deny",
+            rules: "SecRule REQUEST_HEADERS:user \"@streq admin\" \"id:40,phase:1,drop,msg:'dropped'\"",
+            request: Request::get("/").header("user", "admin"),
+            status: Some(403),
+            logged: &[40],
+            log_contains: &["[msg \"dropped\"]"],
+        },
+        Case {
+            name: "ctl:auditLogParts is accepted and changes nothing",
+            rules: "SecRule ARGS \"@contains x\" \"id:50,phase:1,pass,nolog,ctl:auditLogParts=+E\"\nSecRule ARGS \"@contains x\" \"id:51,phase:1,deny\"",
+            request: Request::get("/?a=x"),
+            status: Some(403),
+            logged: &[51],
+            log_contains: &[],
+        },
+        Case {
+            name: "response variables are empty before the response (phase 1)",
+            rules: "SecRule &RESPONSE_HEADERS \"@eq 0\" \"id:60,phase:1,deny\"",
+            request: Request::get("/"),
+            status: Some(403),
+            logged: &[60],
+            log_contains: &[],
+        },
+        Case {
+            name: "@geoLookup without a database never matches",
+            rules: "SecRule REMOTE_ADDR \"@geoLookup\" \"id:70,phase:1,deny\"\nSecRule &GEO \"@eq 0\" \"id:71,phase:1,deny\"",
+            request: Request::get("/"),
+            status: Some(403),
+            logged: &[71],
+            log_contains: &[],
+        },
+        Case {
+            name: "PCRE leniency: a literal { and an escaped < in a class",
+            rules: "SecRule ARGS \"@rx ^\\(\\s*\\)\\s+{\" \"id:80,phase:1,deny\"\nSecRule ARGS \"@rx [\\<]x\" \"id:81,phase:1,deny\"",
+            request: Request::get("/?a=()%20%7B"),
+            status: Some(403),
+            logged: &[80],
+            log_contains: &[],
+        },
+        Case {
+            name: "a lookahead runs on the backtracking engine",
+            rules: "SecRule ARGS \"@rx <\\?(?!xml)\" \"id:90,phase:1,deny\"",
+            request: Request::get("/?a=%3C%3Fphp"),
+            status: Some(403),
+            logged: &[90],
+            log_contains: &[],
+        },
+        Case {
+            name: "the lookahead lets what it excludes pass",
+            rules: "SecRule ARGS \"@rx <\\?(?!xml)\" \"id:91,phase:1,deny\"",
+            request: Request::get("/?a=%3C%3Fxml"),
+            status: None,
+            logged: &[],
+            log_contains: &[],
+        },
+        Case {
+            name: "a key regex selects case-insensitively, as libmodsecurity",
+            rules: "SecRule ARGS:/^user/ \"@streq admin\" \"id:92,phase:1,deny\"",
+            request: Request::get("/?USERNAME=admin"),
+            status: Some(403),
+            logged: &[92],
+            log_contains: &[],
+        },
+    ];
+    assert_eq!(check(&cases), 12);
+}
+
+#[test]
+fn response_phases_see_the_response() {
+    let rules = "SecRule RESPONSE_STATUS \"@streq 500\" \"id:1,phase:3,deny,status:502\"\n\
+                 SecRule RESPONSE_HEADERS:Content-Type \"@contains json\" \"id:2,phase:3,pass,log\"\n\
+                 SecRule RESPONSE_BODY \"@contains SQL syntax\" \"id:3,phase:4,deny\"";
+    let load = || Arc::new(Ruleset::load(&[RuleSource::Inline { text: rules.into(), origin: "t".into(), line: 1 }]).unwrap());
+    let request = Request::get("/");
+
+    let mut transaction = Transaction::new(load());
+    transaction.set_response_headers(500, b"HTTP/1.1", vec![(b"Content-Type".to_vec(), b"text/html".to_vec())]);
+    assert_eq!(transaction.run_phase(3, &request).map(|i| i.status), Some(502));
+
+    let mut transaction = Transaction::new(load());
+    transaction.set_response_headers(200, b"HTTP/1.1", vec![(b"content-type".to_vec(), b"application/json".to_vec())]);
+    assert_eq!(transaction.run_phase(3, &request), None);
+    assert_eq!(transaction.take_log().len(), 1);
+    transaction.set_response_body(b"You have an error in your SQL syntax near".to_vec());
+    assert_eq!(transaction.run_phase(4, &request).map(|i| i.status), Some(403));
+}

@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for pkg in nginx nginx-dev libclang-dev curl openssl; do
+# libmodsecurity (with its dev files and g++) and modsecurity-crs are the oracles some tests
+# compare against; libpcre2-dev is the PCRE2 the few backtracking regexes run on.
+for pkg in nginx nginx-dev libclang-dev curl openssl g++ pkg-config libpcre2-dev libmodsecurity3 libmodsecurity-dev modsecurity-crs; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

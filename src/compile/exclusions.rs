@@ -3,7 +3,7 @@
 //! rule set, whether defined before or after them; the compiler applies them once all rules are
 //! in.
 
-use super::{Entry, Ruleset};
+use super::{DefaultAction, Entry, Ruleset};
 use crate::engine::actions::RuleSelector;
 use crate::engine::variables::update_targets;
 use crate::seclang::Directive;
@@ -32,13 +32,32 @@ pub fn is_exclusion(directive: &Directive) -> bool {
             | "secruleupdatetargetbyid"
             | "secruleupdatetargetbytag"
             | "secruleupdatetargetbymsg"
+            | "secruleupdateactionbyid"
     )
 }
 
 /// Handles the directive if it is one of the exclusion directives; Ok(false) if it is not.
-pub fn apply(ruleset: &mut Ruleset, directive: &Directive) -> Result<bool, String> {
+pub fn apply(ruleset: &mut Ruleset, directive: &Directive, defaults: &[Option<DefaultAction>; 5]) -> Result<bool, String> {
     let name = directive.name.to_ascii_lowercase();
     let args = &directive.args;
+    if name == "secruleupdateactionbyid" {
+        let [id, actions] = args.as_slice() else {
+            return Err("SecRuleUpdateActionById takes ID \"ACTIONS\"".into());
+        };
+        let id: u64 = id.trim().parse().map_err(|_| format!("SecRuleUpdateActionById: \"{id}\" is not a rule id (chain offsets are not supported)"))?;
+        let mut found = false;
+        for entry in ruleset.phases.iter_mut().flatten() {
+            if let Entry::Rule(rule) = entry {
+                if rule.id == id {
+                    rule.update_actions(actions, defaults)?;
+                    found = true;
+                }
+            }
+        }
+        // libmodsecurity accepts an update for a rule that does not exist (or was removed).
+        let _ = found;
+        return Ok(true);
+    }
     let (which, targets) = match name.as_str() {
         "secruleremovebyid" => (Which::Rules(RuleSelector::Ids(id_list(args)?)), None),
         "secruleremovebytag" => (Which::Rules(RuleSelector::Tag(one(args, &directive.name)?)), None),

@@ -226,7 +226,7 @@ impl Ruleset {
             });
         }
         for directive in &exclusion_directives {
-            exclusions::apply(&mut ruleset, directive).map_err(|reason| directive.span.error(reason))?;
+            exclusions::apply(&mut ruleset, directive, &defaults).map_err(|reason| directive.span.error(reason))?;
         }
         ruleset.collections = std::sync::Arc::new(crate::engine::collections::Store::new(
             std::time::Duration::from_secs(ruleset.collection_timeout),

@@ -218,6 +218,70 @@ impl Rule {
         Some(at)
     }
 
+    /// `SecRuleUpdateActionById`: the new disruptive action, status, metadata, `log`,
+    /// `skipAfter` replace the rule's; tags, `setvar`, `ctl` and the other per-match actions are
+    /// added; transformations are added, or replaced when the list has `t:none`.
+    pub fn update_actions(&mut self, text: &str, defaults: &[Option<DefaultAction>; 5]) -> Result<(), String> {
+        let mut actions = RuleActions::parse(text)?;
+        if actions.id.is_some_and(|id| id != self.id) || actions.phase.is_some_and(|p| p != self.phase) || actions.chain {
+            return Err("SecRuleUpdateActionById cannot change a rule's id, phase or chain".into());
+        }
+        let default = defaults[self.phase as usize - 1].as_ref();
+        match actions.disruptive {
+            Some(Disruptive::Block) => {
+                (self.disruptive, self.status) = default.map_or((Disruptive::Pass, None), |d| (d.disruptive, d.status));
+            }
+            Some(disruptive) => self.disruptive = disruptive,
+            None => {}
+        }
+        if actions.status.is_some() {
+            self.status = actions.status;
+        }
+        if let Some(log) = actions.log {
+            self.log = log;
+        }
+        if actions.skip_after.is_some() {
+            self.skip_after = actions.skip_after.take();
+        }
+        let new = &actions.metadata;
+        let metadata = Arc::make_mut(&mut self.metadata);
+        if new.msg.is_some() {
+            metadata.msg = new.msg.clone();
+        }
+        if new.logdata.is_some() {
+            metadata.logdata = new.logdata.clone();
+        }
+        if new.severity.is_some() {
+            metadata.severity = new.severity;
+        }
+        if !new.rev.is_empty() {
+            metadata.rev = new.rev.clone();
+        }
+        if !new.ver.is_empty() {
+            metadata.ver = new.ver.clone();
+        }
+        if new.maturity != 0 {
+            metadata.maturity = new.maturity;
+        }
+        if new.accuracy != 0 {
+            metadata.accuracy = new.accuracy;
+        }
+        metadata.tags.extend(new.tags.iter().cloned());
+        let first = &mut self.links[0];
+        if actions.transformations_reset {
+            first.transformations = std::mem::take(&mut actions.transformations);
+        } else {
+            first.transformations.append(&mut actions.transformations);
+        }
+        first.multi_match |= actions.multi_match;
+        first.capture |= actions.capture;
+        first.setvars.append(&mut actions.setvars);
+        first.initcols.append(&mut actions.initcols);
+        first.expirevars.append(&mut actions.expirevars);
+        first.ctls.append(&mut actions.ctls);
+        Ok(())
+    }
+
     /// Whether the last link ended with `chain`.
     pub fn expects_link(&self) -> bool {
         self.links.last().is_some_and(|l| l.actions.chain)
