@@ -276,3 +276,33 @@ fn internal_redirects_and_subrequests_run_rules_once() {
         assert!(lines.last().unwrap().contains("ModSecurity: Warning.") && lines.last().unwrap().contains("[id \"4001\"]"));
     }
 }
+
+#[test]
+fn backtracking_patterns_are_listed_at_load_and_drop_closes_the_connection() {
+    let port = free_port();
+    let nginx = Nginx::with_http(
+        "backtracking",
+        &format!(
+            r#"
+    secrules on;
+    secrule 'SecRule ARGS "@rx <\?(?!xml)" "id:3001,phase:1,deny,status:403"';
+    secrule 'SecRule REQUEST_HEADERS:user "@streq intruder" "id:3002,phase:1,drop"';
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{ alias html/; }}
+    }}
+"#
+        ),
+        &[port],
+    );
+    // At load time nginx logs to stderr, as `nginx -t` shows.
+    let (ok, output) = test_config(&nginx.prefix);
+    assert!(ok, "{output}");
+    let notice = output.lines().find(|l| l.contains("backtracking regex engine")).unwrap_or_else(|| panic!("no notice:\n{output}"));
+    assert!(notice.contains("[notice]") && notice.contains("3001 ("), "{notice}");
+    assert_eq!(get(port, "/index.html?a=%3C%3Fphp", &[]), 403, "{}", nginx.error_log());
+    assert_eq!(get(port, "/index.html?a=%3C%3Fxml", &[]), 200);
+    // drop: no response at all (curl reports status 0, "empty reply").
+    assert_eq!(get(port, "/index.html", &["user: intruder"]), 0);
+    assert_eq!(get(port, "/index.html", &["user: friend"]), 200);
+}
