@@ -184,7 +184,8 @@ impl Transaction {
     /// Runs phase `phase` (1..=5) against `request`. Returns the intervention if a rule denies;
     /// never in DetectionOnly, and with the engine Off no rule runs at all.
     pub fn run_phase(&mut self, phase: u8, request: &dyn RequestView) -> Option<Intervention> {
-        if self.mode() == EngineMode::Off || self.intervened || !(1..=5).contains(&phase) {
+        // The logging phase runs even after a deny, as in ModSecurity; nothing else does.
+        if self.mode() == EngineMode::Off || (self.intervened && phase != 5) || !(1..=5).contains(&phase) {
             return None;
         }
         let ruleset = Arc::clone(&self.ruleset);
@@ -210,7 +211,8 @@ impl Transaction {
             if mode == EngineMode::Off {
                 return None;
             }
-            let blocking = matches!(rule.disruptive, Disruptive::Deny | Disruptive::Drop) && mode == EngineMode::On;
+            // In phase 5 the response is gone: a deny there can only be logged.
+            let blocking = matches!(rule.disruptive, Disruptive::Deny | Disruptive::Drop) && mode == EngineMode::On && phase != 5;
             let status = rule.status.unwrap_or(403);
             if rule.log {
                 let ctx = EvalContext { request, state: &self.state };

@@ -165,7 +165,7 @@ unsafe extern "C" fn body_read(r: *mut ngx_http_request_t) {
     })
 }
 
-unsafe fn write_log(log: *mut ngx::ffi::ngx_log_t, transaction: &mut Transaction) {
+pub(super) unsafe fn write_log(log: *mut ngx::ffi::ngx_log_t, transaction: &mut Transaction) {
     for message in transaction.take_log() {
         log_line(log, nginx_level(message.level), &message.text);
     }

@@ -14,13 +14,14 @@ mod log;
 mod request_body;
 mod request_context;
 mod request_view;
+mod response;
 
 use std::ffi::{c_char, c_void};
 use std::ptr;
 
 use ngx::ffi::{
     ngx_array_push, ngx_conf_t, ngx_http_handler_pt, ngx_http_module_t,
-    ngx_http_phases_NGX_HTTP_ACCESS_PHASE, ngx_int_t, ngx_module_t, NGX_HTTP_MODULE, NGX_LOG_EMERG, NGX_LOG_NOTICE,
+    ngx_http_phases_NGX_HTTP_ACCESS_PHASE, ngx_http_phases_NGX_HTTP_LOG_PHASE, ngx_int_t, ngx_module_t, NGX_HTTP_MODULE, NGX_LOG_EMERG, NGX_LOG_NOTICE,
 };
 use ngx::http::{HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpCoreModule};
 
@@ -120,6 +121,16 @@ unsafe extern "C" fn postconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
         }
         // SAFETY: `slot` points to a fresh element of the handler array.
         unsafe { *slot = Some(access::access_handler) };
+        let phase = &mut core.phases[ngx_http_phases_NGX_HTTP_LOG_PHASE as usize].handlers;
+        // SAFETY: as above, the log phase's handler array.
+        let slot = unsafe { ngx_array_push(phase) } as *mut ngx_http_handler_pt;
+        if slot.is_null() {
+            return NGX_ERROR;
+        }
+        // SAFETY: `slot` points to a fresh element of the handler array.
+        unsafe { *slot = Some(response::log_phase_handler) };
+        // SAFETY: postconfiguration runs once per configuration cycle, single-threaded.
+        unsafe { response::install_filters() };
         NGX_OK
     })
 }

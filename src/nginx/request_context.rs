@@ -18,6 +18,15 @@ pub enum RulesStage {
     Done,
 }
 
+/// How far the response side got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResponseStage {
+    NotStarted,
+    /// Phase 3 ran (or was skipped): the filter lets everything after pass, the error page
+    /// of a phase-3 deny included.
+    HeadersInspected,
+}
+
 pub struct RequestContext {
     pub rules: RulesStage,
     /// The body read finished after the handler returned NGX_DONE: its post handler must
@@ -30,6 +39,9 @@ pub struct RequestContext {
     pub unique_id: Option<Vec<u8>>,
     /// Kept for the phases that run after the access phase (response and logging).
     pub transaction: Option<Transaction>,
+    pub response: ResponseStage,
+    /// Phase 5 ran (the log phase can be reached twice with `post_action`).
+    pub logging_done: bool,
 }
 
 unsafe extern "C" fn drop_context(data: *mut std::ffi::c_void) {
@@ -56,6 +68,8 @@ pub unsafe fn get_or_create<'r>(r: *mut ngx_http_request_t) -> Option<&'r mut Re
         identity_forwarded: false,
         unique_id: None,
         transaction: None,
+        response: ResponseStage::NotStarted,
+        logging_done: false,
     }));
     (*cleanup).handler = Some(drop_context);
     (*cleanup).data = context as *mut _;
