@@ -260,6 +260,43 @@ impl Transaction {
         }
     }
 
+    /// Whether phase 4 wants the response body: response body access on, phase-4 rules, a media
+    /// type listed in `SecResponseBodyMimeType`, and nothing decided yet.
+    pub fn wants_response_body(&self) -> bool {
+        let settings = self.ruleset.response_body_settings();
+        if self.mode() == EngineMode::Off || self.intervened || !settings.access || self.ruleset.rule_count_per_phase()[3] == 0 {
+            return false;
+        }
+        let Some(response) = &self.state.response else {
+            return false;
+        };
+        let content_type = response.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(b"content-type")).map(|(_, v)| v.as_slice());
+        let media_type = content_type.unwrap_or_default().split(|&b| b == b';').next().unwrap_or_default().trim_ascii().to_ascii_lowercase();
+        settings.mime_types.iter().any(|t| t.as_bytes() == media_type.as_slice())
+    }
+
+    /// `SecResponseBodyLimit` and what to do beyond it.
+    pub fn response_body_limit(&self) -> (usize, BodyLimitAction) {
+        let settings = self.ruleset.response_body_settings();
+        (settings.limit, settings.limit_action)
+    }
+
+    /// A response body over `SecResponseBodyLimit` with `Reject`: as libmodsecurity, a 403
+    /// when the engine is On (in DetectionOnly the response goes on, cut inspection aside).
+    pub fn reject_response_body_over_limit(&mut self) -> Option<Intervention> {
+        let (limit, _) = self.response_body_limit();
+        let prefix = if self.mode() == EngineMode::On { "" } else { "Warning. " };
+        self.log.push(LogMessage {
+            level: if self.mode() == EngineMode::On { LogLevel::Error } else { LogLevel::Info },
+            text: format!("ModSecurity: {prefix}Response body is larger than the configured limit ({limit} bytes)."),
+        });
+        if self.mode() != EngineMode::On {
+            return None;
+        }
+        self.intervened = true;
+        Some(Intervention { status: 403, rule_id: 0, phase: 4, drop: false })
+    }
+
     /// Hands phases 3 and 4 the upstream's response status, protocol and headers.
     pub fn set_response_headers(&mut self, status: u16, protocol: &[u8], headers: Vec<(Vec<u8>, Vec<u8>)>) {
         self.state.response = Some(Response { status, protocol: protocol.to_vec(), headers, body: None });

@@ -22,9 +22,11 @@ pub enum RulesStage {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResponseStage {
     NotStarted,
-    /// Phase 3 ran (or was skipped): the filter lets everything after pass, the error page
-    /// of a phase-3 deny included.
+    /// Phase 3 ran (or was skipped): the filters let everything after pass, the error page
+    /// of a deny included.
     HeadersInspected,
+    /// Phase 4 wants the body: the header and the body are held back until it ran.
+    BufferingBody,
 }
 
 pub struct RequestContext {
@@ -40,6 +42,8 @@ pub struct RequestContext {
     /// Kept for the phases that run after the access phase (response and logging).
     pub transaction: Option<Transaction>,
     pub response: ResponseStage,
+    /// The response body held back for phase 4.
+    pub response_body: Vec<u8>,
     /// Phase 5 ran (the log phase can be reached twice with `post_action`).
     pub logging_done: bool,
 }
@@ -69,6 +73,7 @@ pub unsafe fn get_or_create<'r>(r: *mut ngx_http_request_t) -> Option<&'r mut Re
         unique_id: None,
         transaction: None,
         response: ResponseStage::NotStarted,
+        response_body: Vec::new(),
         logging_done: false,
     }));
     (*cleanup).handler = Some(drop_context);

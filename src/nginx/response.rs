@@ -1,13 +1,20 @@
-//! Phases 3 and 5: the response header filter runs phase 3 on the upstream's status and headers
-//! (a deny replaces the response with the rule's status before anything was sent), and a
-//! log-phase handler runs phase 5 once the response is gone (nothing there can change it).
+//! Phases 3, 4 and 5. The response header filter runs phase 3 on the upstream's status and
+//! headers (a deny replaces the response with the rule's status before anything was sent). When
+//! phase 4 applies (response body access, a listed media type), the header and the body are held
+//! back until the body is complete or `SecResponseBodyLimit` is reached, so a phase-4 deny sends
+//! the client the rule's status and none of the blocked body; otherwise the response streams
+//! through untouched. A log-phase handler runs phase 5 once the response is gone.
 
 use std::ptr;
 
 use ngx::ffi::{
-    ngx_http_filter_finalize_request, ngx_http_output_header_filter_pt, ngx_http_request_t, ngx_http_top_header_filter,
-    ngx_int_t, ngx_table_elt_t,
+    ngx_alloc_chain_link, ngx_buf_t, ngx_chain_t, ngx_create_temp_buf, ngx_http_filter_finalize_request,
+    ngx_http_output_body_filter_pt, ngx_http_output_header_filter_pt, ngx_http_request_t, ngx_http_top_body_filter,
+    ngx_http_top_header_filter, ngx_int_t, ngx_pcalloc, ngx_table_elt_t, NGX_HTTP_HEAD,
 };
+
+use crate::compile::BodyLimitAction;
+use crate::engine::Intervention;
 
 use super::access::write_log;
 use super::guard::guarded;
@@ -21,6 +28,8 @@ const NGX_HTTP_CLOSE: ngx_int_t = 444;
 
 /// The header filter after ours, set once at configuration time.
 static mut NEXT_HEADER_FILTER: ngx_http_output_header_filter_pt = None;
+/// The body filter after ours.
+static mut NEXT_BODY_FILTER: ngx_http_output_body_filter_pt = None;
 
 /// Puts our header filter at the top of nginx's chain.
 ///
@@ -31,6 +40,8 @@ pub unsafe fn install_filters() {
     unsafe {
         NEXT_HEADER_FILTER = ngx_http_top_header_filter;
         ngx_http_top_header_filter = Some(header_filter);
+        NEXT_BODY_FILTER = ngx_http_top_body_filter;
+        ngx_http_top_body_filter = Some(body_filter);
     }
 }
 
@@ -39,6 +50,14 @@ unsafe fn next_header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
     // nginx's own header filter, so it is set whenever our filter runs.
     match unsafe { *ptr::addr_of!(NEXT_HEADER_FILTER) } {
         Some(next) => unsafe { next(r) },
+        None => NGX_ERROR,
+    }
+}
+
+unsafe fn next_body_filter(r: *mut ngx_http_request_t, chain: *mut ngx_chain_t) -> ngx_int_t {
+    // SAFETY: as for the header filter.
+    match unsafe { *ptr::addr_of!(NEXT_BODY_FILTER) } {
+        Some(next) => unsafe { next(r, chain) },
         None => NGX_ERROR,
     }
 }
@@ -55,6 +74,10 @@ unsafe extern "C" fn header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
 }
 
 /// Runs phase 3 for the main request's response once; Some(rc) when it answered instead.
+///
+/// # Safety
+/// `r` is the live request nginx passed to the header filter; its headers_out list and strings
+/// belong to its pool and outlive this call.
 unsafe fn phase_3(r: *mut ngx_http_request_t) -> Option<ngx_int_t> {
     if r != (*r).main {
         return None;
@@ -93,7 +116,25 @@ unsafe fn phase_3(r: *mut ngx_http_request_t) -> Option<ngx_int_t> {
     let view = NginxRequest::new(r, unique_id);
     let intervention = transaction.run_phase(3, &view);
     write_log((*(*r).connection).log, transaction);
-    let intervention = intervention?;
+    if let Some(intervention) = intervention {
+        return Some(answer_instead(r, &intervention));
+    }
+    let has_body = (*r).header_only() == 0 && !matches!(out.status, 204 | 304) && (*r).method != NGX_HTTP_HEAD as usize;
+    if has_body && transaction.wants_response_body() {
+        // Held back: the header goes out with the body once phase 4 let it pass. Bodies must come
+        // in memory so they can be read here (nginx reads file buffers for us).
+        context.response = ResponseStage::BufferingBody;
+        (*r).set_filter_need_in_memory(1);
+        return Some(NGX_OK);
+    }
+    None
+}
+
+/// Replaces the response with the intervention's status (or closes the connection for `drop`).
+///
+/// # Safety
+/// `r` is a live main request whose header has not been sent.
+unsafe fn answer_instead(r: *mut ngx_http_request_t, intervention: &Intervention) -> ngx_int_t {
     let status = if intervention.drop {
         NGX_HTTP_CLOSE
     } else {
@@ -105,7 +146,112 @@ unsafe fn phase_3(r: *mut ngx_http_request_t) -> Option<ngx_int_t> {
     // Drops what the upstream sent and answers with the rule's status instead; our context
     // survives (nginx keeps the calling module's ctx).
     let module = ptr::addr_of_mut!(super::ngx_http_secrules_module);
-    Some(ngx_http_filter_finalize_request(r, module, status))
+    ngx_http_filter_finalize_request(r, module, status)
+}
+
+unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, chain: *mut ngx_chain_t) -> ngx_int_t {
+    // SAFETY: nginx calls body filters with a live request whose connection has a log.
+    let log = unsafe { (*(*r).connection).log };
+    guarded(log, NGX_ERROR, || unsafe { hold_body_for_phase_4(r, chain) })
+}
+
+/// While phase 4 waits for the body: copies what arrives (marking nginx's buffers consumed, so
+/// the upstream can reuse them), and once the body is complete or the limit reached, runs phase 4
+/// and either answers with the rule's status or sends the held header and body on.
+///
+/// # Safety
+/// `r` and `chain` are what nginx passed to the body filter: a live request and a chain of links
+/// whose buffers' `pos..last` are readable memory (`filter_need_in_memory` asked for that).
+unsafe fn hold_body_for_phase_4(r: *mut ngx_http_request_t, chain: *mut ngx_chain_t) -> ngx_int_t {
+    if r != (*r).main {
+        return next_body_filter(r, chain);
+    }
+    let Some(context) = request_context::find(r) else {
+        return next_body_filter(r, chain);
+    };
+    if context.response != ResponseStage::BufferingBody {
+        return next_body_filter(r, chain);
+    }
+    let Some(transaction) = context.transaction.as_mut() else {
+        return NGX_ERROR;
+    };
+    let (limit, limit_action) = transaction.response_body_limit();
+    let mut complete = false;
+    let mut link = chain;
+    while !link.is_null() {
+        let buf: *mut ngx_buf_t = (*link).buf;
+        if !buf.is_null() {
+            let b = &mut *buf;
+            if !b.pos.is_null() && b.last > b.pos {
+                let len = b.last.offset_from(b.pos) as usize;
+                context.response_body.extend_from_slice(std::slice::from_raw_parts(b.pos, len));
+                b.pos = b.last;
+            }
+            if b.last_buf() != 0 {
+                complete = true;
+            }
+        }
+        link = (*link).next;
+    }
+    let over_limit = context.response_body.len() > limit;
+    if !complete && !over_limit {
+        return NGX_OK;
+    }
+    let log = (*(*r).connection).log;
+    let unique_id = context.unique_id.clone().unwrap_or_default();
+    let view = NginxRequest::new(r, unique_id);
+    let intervention = if over_limit && limit_action == BodyLimitAction::Reject {
+        transaction.reject_response_body_over_limit()
+    } else {
+        let inspected = context.response_body.len().min(limit);
+        transaction.set_response_body(context.response_body[..inspected].to_vec());
+        transaction.run_phase(4, &view)
+    };
+    write_log(log, transaction);
+    context.response = ResponseStage::HeadersInspected;
+    if let Some(intervention) = intervention {
+        context.response_body = Vec::new();
+        return answer_instead(r, &intervention);
+    }
+    let rc = next_header_filter(r);
+    if rc == NGX_ERROR || rc > NGX_OK || (*r).header_only() != 0 {
+        return rc;
+    }
+    let held = std::mem::take(&mut context.response_body);
+    let out = held_buffer(r, &held, complete);
+    if out.is_null() {
+        return NGX_ERROR;
+    }
+    next_body_filter(r, out)
+}
+
+/// One buffer in the request's pool holding `bytes`, marked last when the body is complete.
+///
+/// # Safety
+/// `r` is a live request; the buffer and link live in its pool.
+unsafe fn held_buffer(r: *mut ngx_http_request_t, bytes: &[u8], last: bool) -> *mut ngx_chain_t {
+    let pool = (*r).pool;
+    let buf = if bytes.is_empty() {
+        ngx_pcalloc(pool, std::mem::size_of::<ngx_buf_t>()) as *mut ngx_buf_t
+    } else {
+        ngx_create_temp_buf(pool, bytes.len())
+    };
+    let link = ngx_alloc_chain_link(pool);
+    if buf.is_null() || link.is_null() {
+        return ptr::null_mut();
+    }
+    if !bytes.is_empty() {
+        ptr::copy_nonoverlapping(bytes.as_ptr(), (*buf).pos, bytes.len());
+        (*buf).last = (*buf).pos.add(bytes.len());
+    }
+    if last {
+        (*buf).set_last_buf(1);
+    } else {
+        (*buf).set_flush(1);
+    }
+    (*link).buf = buf;
+    (*link).next = ptr::null_mut();
+    link
 }
 
 /// Log phase: phase 5, for rules that only record (setvar, log lines).
