@@ -8,7 +8,7 @@ pub fn apply(input: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Decodes `%XX` and `+`; with `percent_u`, also `%uXXXX`, each code point mapped to one byte by it.
-pub fn decode(input: &[u8], percent_u: Option<fn(u32) -> u8>) -> Option<Vec<u8>> {
+pub fn decode(input: &[u8], percent_u: Option<&dyn Fn(u32) -> u8>) -> Option<Vec<u8>> {
     if !input.iter().any(|&b| b == b'%' || b == b'+') {
         return None;
     }
@@ -26,7 +26,7 @@ pub fn decode(input: &[u8], percent_u: Option<fn(u32) -> u8>) -> Option<Vec<u8>>
                 if i + 5 < input.len() && matches!(input[i + 1], b'u' | b'U') {
                     let digits: Option<Vec<u8>> = input[i + 2..i + 6].iter().map(|&d| hex_value(d)).collect();
                     if let Some(d) = digits {
-                        out.push(map((d[0] as u32) << 12 | (d[1] as u32) << 8 | (d[2] as u32) << 4 | d[3] as u32));
+                        out.push(map(d.iter().fold(0, |code, &digit| code << 4 | u32::from(digit))));
                         i += 6;
                         continue;
                     }

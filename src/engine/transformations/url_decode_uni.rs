@@ -1,15 +1,14 @@
-//! `t:urlDecodeUni`: like `t:urlDecode`, plus IIS's `%uXXXX`. As libmodsecurity does without a
-//! unicode map: a code point in the full-width ASCII block (U+FF01-U+FF5E) becomes its ASCII
-//! character; any other becomes its low byte.
+//! `t:urlDecodeUni`: like `t:urlDecode`, plus IIS's `%uXXXX` (the `u` in either case). As
+//! libmodsecurity: with a unicode map (`SecUnicodeMapFile`), a code point the map has becomes its
+//! mapped byte; otherwise, or without a map, it becomes its low byte, except that full-width ASCII
+//! (U+FF01-U+FF5E) becomes the ASCII character (low byte + 0x20). An invalid `%u` keeps the `%u`.
 
-pub fn apply(input: &[u8]) -> Option<Vec<u8>> {
-    super::url_decode::decode(input, Some(code_point_to_byte))
-}
+use super::unicode_map::UnicodeMap;
 
-fn code_point_to_byte(code: u32) -> u8 {
-    if (0xff01..=0xff5e).contains(&code) {
-        (code - 0xfee0) as u8
-    } else {
-        (code & 0xff) as u8
-    }
+pub fn apply(input: &[u8], map: Option<&UnicodeMap>) -> Option<Vec<u8>> {
+    let to_byte = |code: u32| match map.and_then(|m| m.get(code)) {
+        Some(b) => b,
+        None => super::js_decode::full_width_to_ascii((code >> 8) as u8, code as u8),
+    };
+    super::url_decode::decode(input, Some(&to_byte))
 }
