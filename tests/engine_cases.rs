@@ -597,3 +597,26 @@ fn response_phases_see_the_response() {
     transaction.set_response_body(b"You have an error in your SQL syntax near".to_vec());
     assert_eq!(transaction.run_phase(4, &request).map(|i| i.status), Some(403));
 }
+
+#[test]
+fn unicode_map_file_decides_what_url_decode_uni_makes_of_percent_u() {
+    let dir = std::env::temp_dir().join(format!("secrules-unicode-map-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mapping = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/crs/test-config/unicode.mapping");
+    std::fs::copy(&mapping, dir.join("unicode.mapping")).unwrap();
+    // %u00c0 is À: code page 20127 maps it to A; without a map urlDecodeUni keeps the low byte.
+    let rule = "SecRule ARGS \"@streq A\" \"id:1,phase:1,deny,t:none,t:urlDecodeUni\"";
+    std::fs::write(dir.join("with-map.conf"), format!("SecUnicodeMapFile unicode.mapping 20127\n{rule}\n")).unwrap();
+    std::fs::write(dir.join("without-map.conf"), format!("{rule}\n")).unwrap();
+    let request = Request::get("/?a=%25u00c0");
+    let status = |file: &str| {
+        let ruleset = Ruleset::load(&[RuleSource::File(dir.join(file))]).unwrap();
+        Transaction::new(Arc::new(ruleset)).run_phase(1, &request).map(|i| i.status)
+    };
+    assert_eq!(status("with-map.conf"), Some(403));
+    assert_eq!(status("without-map.conf"), None);
+    std::fs::write(dir.join("bad.conf"), "SecUnicodeMapFile missing.mapping 20127\n").unwrap();
+    let error = Ruleset::load(&[RuleSource::File(dir.join("bad.conf"))]).unwrap_err();
+    assert!(error.to_string().contains("bad.conf:1: SecUnicodeMapFile: cannot read"), "{error}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -136,6 +136,8 @@ pub struct Ruleset {
     /// `SecCollectionTimeout` in seconds (default 3600).
     collection_timeout: u64,
     collections: std::sync::Arc<crate::engine::collections::Store>,
+    /// `SecUnicodeMapFile`
+    unicode_map: Option<std::sync::Arc<crate::engine::transformations::UnicodeMap>>,
     phases: [Vec<Entry>; 5],
     /// Rules (a chain counting once) per phase as the files define them, before
     /// `SecRuleRemove*` took any out: what libmodsecurity reports as loaded.
@@ -156,6 +158,7 @@ impl Ruleset {
             arguments: ArgumentSettings::default(),
             collection_timeout: 3600,
             collections: Default::default(),
+            unicode_map: None,
             phases: Default::default(),
             loaded_per_phase: [0; 5],
         };
@@ -256,6 +259,10 @@ impl Ruleset {
     /// The persistent collections of this rule set (per nginx worker, until reload).
     pub fn collections(&self) -> &std::sync::Arc<crate::engine::collections::Store> {
         &self.collections
+    }
+
+    pub fn unicode_map(&self) -> Option<&std::sync::Arc<crate::engine::transformations::UnicodeMap>> {
+        self.unicode_map.as_ref()
     }
 
     pub fn argument_settings(&self) -> ArgumentSettings {

@@ -40,6 +40,20 @@ pub fn apply(ruleset: &mut Ruleset, directive: &Directive) -> Result<bool, Strin
                 _ => return Err("SecArgumentSeparator takes one character".into()),
             }
         }
+        // `SecUnicodeMapFile PATH CODEPAGE`: how urlDecodeUni turns %uXXXX into a byte; the path
+        // is relative to the file that names it.
+        "secunicodemapfile" => {
+            let [path, codepage] = args else {
+                return Err("SecUnicodeMapFile takes a file and a code page".into());
+            };
+            let codepage: u32 = codepage.parse().map_err(|_| format!("SecUnicodeMapFile: \"{codepage}\" is not a code page number"))?;
+            let base = std::path::Path::new(&*directive.span.file).parent().unwrap_or(std::path::Path::new("/"));
+            let file = base.join(path);
+            let text = std::fs::read(&file).map_err(|e| format!("SecUnicodeMapFile: cannot read {}: {e}", file.display()))?;
+            let map = crate::engine::transformations::unicode_map::parse(&String::from_utf8_lossy(&text), codepage)
+                .map_err(|e| format!("SecUnicodeMapFile {}: {e}", file.display()))?;
+            ruleset.unicode_map = Some(std::sync::Arc::new(map));
+        }
         "secargumentslimit" => ruleset.arguments.limit = positive(directive)?,
         "seccollectiontimeout" => ruleset.collection_timeout = positive(directive)? as u64,
         // Version 0 (Netscape) cookies are what browsers send; version 1 is not supported.

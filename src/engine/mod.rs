@@ -74,6 +74,8 @@ pub struct TransactionState {
     pub started: Option<std::time::Instant>,
     /// The upstream's response, once nginx has it (phases 3 and 4).
     pub response: Option<Response>,
+    /// `SecUnicodeMapFile`'s map, for `urlDecodeUni`.
+    pub unicode_map: Option<Arc<transformations::UnicodeMap>>,
 }
 
 /// The response as phases 3 and 4 see it.
@@ -170,6 +172,7 @@ impl Transaction {
             arguments: ruleset.argument_settings(),
             store: Some(Arc::clone(ruleset.collections())),
             started: Some(std::time::Instant::now()),
+            unicode_map: ruleset.unicode_map().cloned(),
             ..TransactionState::default()
         };
         Transaction {
@@ -460,7 +463,7 @@ fn match_value(
 ) -> Option<Vec<u8>> {
     let mut test = |candidate: &[u8]| link.operator.matches(candidate, captures.as_deref_mut(), ctx) != link.negated;
     if !link.multi_match {
-        let transformed = transformations::apply(&link.transformations, value);
+        let transformed = transformations::apply_with_map(&link.transformations, value, ctx.state.unicode_map.as_deref());
         return test(&transformed).then(|| transformed.into_owned());
     }
     if test(&value) {
@@ -468,7 +471,7 @@ fn match_value(
     }
     let mut current = value;
     for step in &link.transformations {
-        let next = transformations::apply(std::slice::from_ref(step), current.clone());
+        let next = transformations::apply_with_map(std::slice::from_ref(step), current.clone(), ctx.state.unicode_map.as_deref());
         if next != current && test(&next) {
             return Some(next.into_owned());
         }
