@@ -372,6 +372,17 @@ fn parse_items(list: &str) -> Result<(Vec<Target>, Vec<Exclusion>), String> {
 impl Target {
     /// The values this target yields for the request.
     pub fn values<'a>(&self, ctx: &'a EvalContext, out: &mut Vec<Value<'a>>) {
+        // `TX:name` is most of what CRS reads (paranoia levels, scores): a map lookup, not a walk
+        // through every TX variable.
+        if let (Variable::Tx, Some(Selector::Key(key))) = (self.variable, &self.selector) {
+            let found = std::str::from_utf8(key).ok().and_then(|k| ctx.state.tx.get_key_value(k));
+            if self.count {
+                out.push(Value { name: Cow::Borrowed("TX"), value: Cow::Owned(if found.is_some() { b"1".to_vec() } else { b"0".to_vec() }) });
+            } else if let Some((name, value)) = found {
+                out.push(Value { name: Cow::Owned(format!("TX:{name}")), value: Cow::Borrowed(value) });
+            }
+            return;
+        }
         let mut selected: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
         self.variable.each(ctx, &mut |key, value| {
             if let Some(selector) = &self.selector {
