@@ -315,7 +315,9 @@ impl Selector {
     fn parse(key: &str) -> Result<Selector, String> {
         let key = key.trim_matches('\'');
         if key.len() >= 2 && key.starts_with('/') && key.ends_with('/') {
-            return Ok(Selector::Regex(Rx::compile(&key[1..key.len() - 1])?));
+            // Keys are matched case-insensitively, as libmodsecurity compiles these regexes
+            // (CRS: `TX:/MULTIPART_HEADERS_CONTENT_TYPES_*/` against lower-case TX names).
+            return Ok(Selector::Regex(Rx::compile(&format!("(?i){}", &key[1..key.len() - 1]))?));
         }
         Ok(Selector::Key(key.as_bytes().to_ascii_lowercase()))
     }
