@@ -6,12 +6,25 @@
 //! The body is scanned once, line by line, in libmodsecurity's 4 KiB pieces (a longer line is
 //! cut, and only a piece that starts a line can be a boundary); every byte is looked at a
 //! bounded number of times. Files are not written anywhere: FILES_TMPNAMES is always empty.
+//!
+//! Where this differs from libmodsecurity, on purpose:
+//! - a form field's value keeps the line breaks between its lines (libmodsecurity drops them,
+//!   a bug: `a\r\nb` becomes `ab`), as ModSecurity 2 and Coraza do;
+//! - an empty boundary (`boundary=` or `boundary=""`) is an error (libmodsecurity silently
+//!   skips the body);
+//! - an unterminated quoted Content-Disposition value ends at the end of the header, with the
+//!   invalid-quoting flag (libmodsecurity reads past its string there);
+//! - against hostile bodies: a folded part header stops growing at 4 KiB (already an error), a
+//!   Content-Disposition is parsed again after an error only when it changed and at most
+//!   [`DISPOSITION_ATTEMPTS`] times (a parse again would fail again on the duplicate name), and
+//!   only the first parse adds to MULTIPART_NAME / MULTIPART_FILENAME.
 
 mod content_type;
 mod disposition;
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::rc::Rc;
 
 use aho_corasick::AhoCorasick;
 
@@ -105,7 +118,10 @@ impl Multipart {
 /// Parses `body` sent with Content-Type `content_type`; at most `max_fields` form fields are
 /// kept.
 pub fn parse(content_type: &[u8], body: &[u8], max_fields: usize) -> Multipart {
-    scan(content_type, body, max_fields).out
+    let scanner = scan(content_type, body, max_fields);
+    let mut out = scanner.out;
+    out.error = scanner.error.map(|e| e.to_string());
+    out
 }
 
 fn scan<'a>(content_type: &[u8], body: &'a [u8], max_fields: usize) -> Scanner<'a> {
@@ -115,6 +131,7 @@ fn scan<'a>(content_type: &[u8], body: &'a [u8], max_fields: usize) -> Scanner<'
         finder: None,
         max_fields,
         out: Multipart::default(),
+        error: None,
         part: None,
         boundaries: 0,
         complete: false,
@@ -128,7 +145,7 @@ fn scan<'a>(content_type: &[u8], body: &'a [u8], max_fields: usize) -> Scanner<'
         Ok(boundary) => scanner.boundary = boundary,
         Err(message) => {
             scanner.out.flags.error = true;
-            scanner.error(message.to_string());
+            scanner.error(message);
             return scanner;
         }
     }
@@ -157,9 +174,14 @@ struct Part {
     /// The header line not yet recorded (it may still be folded).
     pending_line: PendingLine,
     header_lines: Vec<Vec<u8>>,
+    /// Bytes of header lines read, and of header lines recorded: a folded header recorded
+    /// again and again (after every empty line of a part whose headers never end) is recorded
+    /// only while that stays in proportion to what was read.
+    header_bytes_read: usize,
+    header_bytes_recorded: usize,
     disposition_changed: bool,
     disposition_attempts: u8,
-    disposition_error: Option<String>,
+    disposition_error: Option<Rc<str>>,
     /// The data read so far, without the line ending held back (the last one before the
     /// boundary is not part of the data).
     data: Option<Range<usize>>,
@@ -182,6 +204,7 @@ struct Scanner<'a> {
     finder: Option<AhoCorasick>,
     max_fields: usize,
     out: Multipart,
+    error: Option<Rc<str>>,
     part: Option<Part>,
     boundaries: usize,
     complete: bool,
@@ -197,13 +220,16 @@ struct Scanner<'a> {
 }
 
 impl Scanner<'_> {
-    fn error(&mut self, message: String) {
+    /// Records an error; the last one is REQBODY_ERROR_MSG. Shared, so repeating an error
+    /// costs nothing.
+    fn error(&mut self, message: impl Into<Rc<str>>) {
+        let message = message.into();
         #[cfg(test)]
-        self.errors.push(message.clone());
-        self.out.error = Some(message);
+        self.errors.push(message.to_string());
+        self.error = Some(message);
     }
 
-    fn hard_error(&mut self, message: String) {
+    fn hard_error(&mut self, message: impl Into<Rc<str>>) {
         self.out.flags.error = true;
         self.stopped = true;
         self.error(message);
@@ -281,11 +307,11 @@ impl Scanner<'_> {
                     && piece[2] == b'"'
                     && piece[3..].starts_with(&self.boundary)
                 {
-                    return self.hard_error("Multipart: Invalid boundary (quotes).".into());
+                    return self.hard_error("Multipart: Invalid boundary (quotes).");
                 }
                 let spaces = piece[2..].iter().take_while(|&&c| is_space(c)).count();
                 if spaces > 0 && piece[2 + spaces..].starts_with(&self.boundary) {
-                    return self.hard_error("Multipart: Invalid boundary (whitespace).".into());
+                    return self.hard_error("Multipart: Invalid boundary (whitespace).");
                 }
                 self.out.flags.unmatched_boundary = 1;
             }
@@ -326,9 +352,12 @@ impl Scanner<'_> {
     /// ends them.
     fn part_header(&mut self, line: &[u8]) {
         if line.contains(&0) {
-            return self.error("Multipart: Nul byte in part headers.".into());
+            return self.error("Multipart: Nul byte in part headers.");
         }
         self.out.no_files_length += line.len();
+        if let Some(part) = self.part.as_mut() {
+            part.header_bytes_read += line.len();
+        }
         let content_end = if line.len() > 1 && line[line.len() - 2] == b'\r' {
             self.out.flags.crlf_line = true;
             line.len() - 2
@@ -349,7 +378,7 @@ impl Scanner<'_> {
                 self.out.flags.invalid_header_folding = true;
             }
             let Some((key, _)) = &part.last_header else {
-                return self.error("Multipart: Invalid part header (folding error).".into());
+                return self.error("Multipart: Invalid part header (folding error).");
             };
             let mut more = &line[prefix..];
             while let [rest @ .., b'\r' | b'\n'] = more {
@@ -368,7 +397,7 @@ impl Scanner<'_> {
             }
             part.pending_line = PendingLine::Folded;
             if too_long {
-                self.error("Multipart: Part header too long.".into());
+                self.error("Multipart: Part header too long.");
             }
             return;
         }
@@ -379,10 +408,10 @@ impl Scanner<'_> {
         };
         let name = &content[..colon];
         if name.is_empty() {
-            return self.error("Multipart: Invalid part header (header name missing).".into());
+            return self.error("Multipart: Invalid part header (header name missing).");
         }
         if name.iter().any(|&c| !(33..=126).contains(&c)) {
-            return self.error("Multipart: Invalid part header (contains invalid character).".into());
+            return self.error("Multipart: Invalid part header (contains invalid character).");
         }
         let mut value = &content[colon + 1..];
         while let [b' ' | b'\t', rest @ ..] = value {
@@ -408,7 +437,7 @@ impl Scanner<'_> {
     fn headers_end(&mut self) {
         let part = self.part.as_mut().expect("a part is being read");
         let Some(value) = part.headers.get(b"content-disposition".as_slice()) else {
-            return self.error("Multipart: Part missing Content-Disposition header.".into());
+            return self.error("Multipart: Part missing Content-Disposition header.");
         };
         if !part.disposition_changed || part.disposition_attempts >= DISPOSITION_ATTEMPTS {
             // Parsing the same header again would fail again (its name is now a duplicate).
@@ -421,13 +450,16 @@ impl Scanner<'_> {
         part.disposition_attempts += 1;
         let mut found = disposition::Found::default();
         let result = disposition::parse(value, &mut part.name, &mut part.filename, &mut found);
-        self.out.names.append(&mut found.names);
-        self.out.filenames.append(&mut found.filenames);
+        // Only the first parse's values: a parse again after an error sees the same ones.
+        if part.disposition_attempts == 1 {
+            self.out.names.append(&mut found.names);
+            self.out.filenames.append(&mut found.filenames);
+        }
         if found.invalid_quoting {
             self.out.flags.invalid_quoting = true;
         }
-        let message = match result {
-            Err(code) => Some(format!("Multipart: Invalid Content-Disposition header ({code}): {}", String::from_utf8_lossy(value))),
+        let message: Option<Rc<str>> = match result {
+            Err(code) => Some(format!("Multipart: Invalid Content-Disposition header ({code}): {}", String::from_utf8_lossy(value)).into()),
             Ok(()) if part.name.is_empty() => Some("Multipart: Content-Disposition header missing name field.".into()),
             // Some parsers find the file name crudely; one that did not see ours is fooled.
             Ok(()) if !part.filename.is_empty() && content_type::find(value, b"filename=").is_none() => {
@@ -474,7 +506,7 @@ impl Scanner<'_> {
             return;
         }
         if self.boundaries == 0 {
-            return self.error("Multipart: No boundaries found in payload.".into());
+            return self.error("Multipart: No boundaries found in payload.");
         }
         let rest = &self.body[tail..];
         let last_boundary = !self.stopped
@@ -484,7 +516,7 @@ impl Scanner<'_> {
             && rest[2..].starts_with(&self.boundary)
             && rest.ends_with(b"--");
         if !last_boundary {
-            return self.error("Multipart: Final boundary missing.".into());
+            return self.error("Multipart: Final boundary missing.");
         }
         if self.bare_lf_before {
             self.out.flags.lf_line = true;
@@ -501,12 +533,20 @@ impl Scanner<'_> {
 fn record_pending(part: &mut Part) {
     match std::mem::take(&mut part.pending_line) {
         PendingLine::None => {}
-        PendingLine::Line(line) => part.header_lines.push(line),
+        PendingLine::Line(line) => {
+            part.header_bytes_recorded += line.len();
+            part.header_lines.push(line);
+        }
         PendingLine::Folded => {
             if let Some((key, name)) = &part.last_header {
+                let value = part.headers.get(key).map_or(&[][..], Vec::as_slice);
+                if part.header_bytes_recorded + name.len() + 2 + value.len() > part.header_bytes_read + PIECE {
+                    return;
+                }
                 let mut line = name.clone();
                 line.extend_from_slice(b": ");
-                line.extend_from_slice(part.headers.get(key).map_or(&[][..], Vec::as_slice));
+                line.extend_from_slice(value);
+                part.header_bytes_recorded += line.len();
                 part.header_lines.push(line);
             }
         }

@@ -219,7 +219,7 @@ fn invalid_quoting_and_parts() {
     assert!(s.out.flags.invalid_part);
     assert_eq!(s.errors[0], "Multipart: Content-Disposition header missing name field.");
     // the part never leaves its headers, so its last boundary is not one
-    assert_eq!(s.out.error.as_deref(), Some("Multipart: Final boundary missing."));
+    assert_eq!(s.error.as_deref(), Some("Multipart: Final boundary missing."));
     // the boundary right after the headers, where data should begin
     let m = run(&crlf("--XyZ\nContent-Disposition: form-data; name=a\n\n--XyZ\nContent-Disposition: form-data; name=b\n\nv\n--XyZ--\n"));
     assert!(m.flags.invalid_part && m.flags.strict_error());
@@ -241,7 +241,7 @@ fn part_header_errors() {
         let body = crlf(&format!("--XyZ\n{headers}\nv\n--XyZ--\n"));
         let s = scan(CT.as_bytes(), &body, 10);
         assert!(s.errors.iter().any(|e| e == message), "{headers}: {:?}", s.errors);
-        assert!(s.out.error.is_some());
+        assert!(s.error.is_some());
     }
     let m = run(b"--XyZ\r\nContent-Disposition: form-data; name=a\r\nX: \0\r\n\r\nv\r\n--XyZ--\r\n");
     assert_eq!(m.error.as_deref(), Some("Multipart: Nul byte in part headers."));
@@ -310,4 +310,22 @@ fn hostile_bodies_are_cheap() {
         assert!(m.error.is_some() || m.flags.strict_error());
         assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
     }
+}
+
+#[test]
+fn a_part_whose_headers_never_end_stays_in_proportion() {
+    // a long Content-Disposition without a name, then folded and empty lines one after the
+    // other: each empty line would parse and record the (long) header again
+    let names = "name=\"\"; ".repeat(400);
+    let mut body = format!("--XyZ\r\nContent-Disposition: form-data; {names}\r\n").into_bytes();
+    body.extend(b" x\r\n\r\n".repeat(100_000));
+    body.extend_from_slice(b"--XyZ--");
+    let started = std::time::Instant::now();
+    let s = scan(CT.as_bytes(), &body, 10);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let recorded: usize = s.out.part_headers.iter().map(|(n, l)| n.len() + l.len()).sum();
+    assert!(recorded < 2 * body.len(), "{recorded} bytes of part headers for {} bytes of body", body.len());
+    assert_eq!(s.out.names.len(), 400);
+    assert!(s.out.flags.invalid_part);
+    assert!(s.error.is_some());
 }
