@@ -15,15 +15,29 @@ struct Request {
     headers: Vec<(&'static str, &'static str)>,
     verify: &'static str,
     certificate: Option<ClientCertificate>,
+    /// The body phase 2 gets, if any.
+    body: Option<Vec<u8>>,
 }
 
 impl Request {
     fn get(uri: &'static str) -> Request {
-        Request { remote_addr: "192.0.2.10", method: "GET", uri, headers: vec![("Host", "api.example")], verify: "", certificate: None }
+        Request { remote_addr: "192.0.2.10", method: "GET", uri, headers: vec![("Host", "api.example")], verify: "", certificate: None, body: None }
     }
     fn header(mut self, name: &'static str, value: &'static str) -> Request {
         self.headers.push((name, value));
         self
+    }
+    /// A POST with this Content-Type and body.
+    fn post(uri: &'static str, content_type: &'static str, body: &[u8]) -> Request {
+        let mut request = Request::get(uri).header("Content-Type", content_type);
+        request.method = "POST";
+        request.body = Some(body.to_vec());
+        request
+    }
+    /// A multipart POST whose body's `\n` become `\r\n`, as go-ftw sends CRS's test bodies.
+    fn multipart(boundary: &'static str, body: &str) -> Request {
+        let content_type = Box::leak(format!("multipart/form-data; boundary={boundary}").into_boxed_str());
+        Request::post("/upload", content_type, body.replace('\n', "\r\n").as_bytes())
     }
     fn from(mut self, addr: &'static str) -> Request {
         self.remote_addr = addr;
@@ -111,13 +125,22 @@ fn run(case: &Case) -> (Option<u16>, Vec<u64>, Vec<(LogLevel, String)>) {
     }])
     .unwrap_or_else(|e| panic!("{}: {e}", case.name));
     let mut transaction = Transaction::new(Arc::new(ruleset));
-    let intervention = transaction.run_phase(1, &case.request).or_else(|| transaction.run_phase(2, &case.request));
+    let request = &case.request;
+    let intervention = transaction.run_phase(1, request).or_else(|| {
+        if let Some(body) = &request.body {
+            let content_type = request.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type")).map_or("", |(_, v)| *v);
+            if let Some(refused) = transaction.set_request_body(body.clone(), content_type.as_bytes()) {
+                return Some(refused);
+            }
+        }
+        transaction.run_phase(2, request)
+    });
     let log: Vec<(LogLevel, String)> = transaction.take_log().into_iter().map(|m| (m.level, m.text)).collect();
     let ids = log
         .iter()
         .map(|(_, text)| {
-            let start = text.find("[id \"").expect("id in line") + 5;
-            text[start..].split('"').next().unwrap().parse().unwrap()
+            // lines of the engine itself (a body over a limit) have no rule id: 0
+            text.find("[id \"").map_or(0, |at| text[at + 5..].split('"').next().unwrap().parse().unwrap())
         })
         .collect();
     (intervention.map(|i| i.status), ids, log)
@@ -128,6 +151,39 @@ SecRuleEngine On
 SecRule REMOTE_ADDR "@ipMatch 34.242.209.15" "id:1001,phase:1,deny,status:403,log,msg:'blocked IP'"
 SecRule REQUEST_HEADERS:user "@streq admin" "id:1002,phase:1,deny,status:403,log,msg:'admin user blocked'"
 SecRule SSL_CLIENT_S_DN "!@rx (?:^|,)O=General Hospital(?:,|$)" "id:2001,phase:1,deny,status:403,msg:'certificate not issued to a known hospital'"
+"#;
+
+/// Two fields (one on two lines) and a file, as a browser sends them (with `\r\n` once sent).
+const MULTIPART_FORM: &str = "--XyZ\n\
+Content-Disposition: form-data; name=\"user\"\n\
+\n\
+admin\n\
+--XyZ\n\
+Content-Disposition: form-data; name=\"note\"\n\
+Content-Type: text/plain\n\
+\n\
+line 1\n\
+line 2\n\
+--XyZ\n\
+Content-Disposition: form-data; name=\"upload\"; filename=\"a.php\"\n\
+\n\
+<?php system($cmd);\n\
+--XyZ--\n";
+
+/// CRS v4.28.0's multipart rules (922110-922150, 920120; actions cut down) behind the body checks of
+/// CRS's CI configuration (200002-200004), in DetectionOnly as there.
+const CRS_MULTIPART: &str = r#"
+SecRuleEngine DetectionOnly
+SecRequestBodyAccess On
+SecRule REQBODY_ERROR "!@eq 0" "id:200002,phase:2,t:none,log,deny,status:400,msg:'Failed to parse request body.',logdata:'%{reqbody_error_msg}'"
+SecRule MULTIPART_STRICT_ERROR "!@eq 0" "id:200003,phase:2,t:none,log,deny,status:400,msg:'Multipart request body failed strict validation'"
+SecRule MULTIPART_UNMATCHED_BOUNDARY "@eq 1" "id:200004,phase:2,t:none,log,deny,msg:'Multipart parser detected a possible unmatched boundary.'"
+SecRule &MULTIPART_PART_HEADERS "@gt 0" "id:922140,phase:2,pass,t:none,nolog,setvar:'tx.multipart_headers_content_counter=0'"
+SecRule MULTIPART_PART_HEADERS "@rx ^content-type\s*:\s*(.*)$" "id:922150,phase:2,pass,capture,t:none,t:lowercase,nolog,setvar:'tx.multipart_headers_content_types_%{tx.multipart_headers_content_counter}=%{tx.1}',setvar:'tx.multipart_headers_content_counter=+1'"
+SecRule TX:/MULTIPART_HEADERS_CONTENT_TYPES_*/ "!@rx ^(?:(?:\*|[^!\"\(\),/:-\?\[-\]\{\}]+)/(?:\*|[^!\"\(\),/:-\?\[-\]\{\}]+)|\*)(?:[\s\x0b]*;[\s\x0b]*(?:charset[\s\x0b]*=[\s\x0b]*\"?(?:iso-8859-15?|utf-8|windows-1252)\b\"?|(?:[^\s\x0b-\"\(\),/:-\?\[-\]c\{\}]|c(?:[^!\"\(\),/:-\?\[-\]h\{\}]|h(?:[^!\"\(\),/:-\?\[-\]a\{\}]|a(?:[^!\"\(\),/:-\?\[-\]r\{\}]|r(?:[^!\"\(\),/:-\?\[-\]s\{\}]|s(?:[^!\"\(\),/:-\?\[-\]e\{\}]|e[^!\"\(\),/:-\?\[-\]t\{\}]))))))[^!\"\(\),/:-\?\[-\]\{\}]*[\s\x0b]*=[\s\x0b]*[^!\(\),/:-\?\[-\]\{\}]+);?)*(?:[\s\x0b]*,[\s\x0b]*(?:(?:\*|[^!\"\(\),/:-\?\[-\]\{\}]+)/(?:\*|[^!\"\(\),/:-\?\[-\]\{\}]+)|\*)(?:[\s\x0b]*;[\s\x0b]*(?:charset[\s\x0b]*=[\s\x0b]*\"?(?:iso-8859-15?|utf-8|windows-1252)\b\"?|(?:[^\s\x0b-\"\(\),/:-\?\[-\]c\{\}]|c(?:[^!\"\(\),/:-\?\[-\]h\{\}]|h(?:[^!\"\(\),/:-\?\[-\]a\{\}]|a(?:[^!\"\(\),/:-\?\[-\]r\{\}]|r(?:[^!\"\(\),/:-\?\[-\]s\{\}]|s(?:[^!\"\(\),/:-\?\[-\]e\{\}]|e[^!\"\(\),/:-\?\[-\]t\{\}]))))))[^!\"\(\),/:-\?\[-\]\{\}]*[\s\x0b]*=[\s\x0b]*[^!\(\),/:-\?\[-\]\{\}]+);?)*)*$" "id:922110,phase:2,block,capture,t:none,t:lowercase,msg:'Illegal MIME Multipart Header content-type: charset parameter',logdata:'Matched Data: %{MATCHED_VAR} found within Content-Type multipart form'"
+SecRule MULTIPART_PART_HEADERS "@rx content-transfer-encoding:(.*)" "id:922120,phase:2,block,capture,t:none,t:lowercase,msg:'Content-Transfer-Encoding was deprecated by rfc7578 in 2015 and should not be used'"
+SecRule MULTIPART_PART_HEADERS "@rx [^\x21-\x7E][\x21-\x39\x3B-\x7E]*:" "id:922130,phase:2,block,capture,t:none,t:lowercase,msg:'Multipart header contains characters outside of valid range'"
+SecRule FILES|FILES_NAMES "!@rx (?i)^(?:&(?:(?:[acegilnorsuz]acut|[aeiou]grav|[aino]tild)e|[c-elnr-tz]caron|(?:[cgklnr-t]cedi|[aeiouy]um)l|[aceg-josuwy]circ|[au]ring|a(?:mp|pos)|nbsp|oslash);|[^\"';=\x5c])*$" "id:920120,phase:2,block,t:none,t:urlDecodeUni,msg:'Attempted multipart/form-data bypass',logdata:'%{MATCHED_VAR}'"
 "#;
 
 #[test]
@@ -415,6 +471,189 @@ fn transactions() {
             logged: &[77],
             log_contains: &["(Value: `12' )"],
         },
+        Case {
+            name: "multipart: fields are ARGS_POST and ARGS, file parts are not",
+            rules: "SecRequestBodyAccess On\n\
+                    SecRule ARGS_POST:user \"@streq admin\" \"id:300,phase:2,pass,log\"\n\
+                    SecRule ARGS:note \"@rx ^line 1\\r\\nline 2$\" \"id:301,phase:2,pass,log\"\n\
+                    SecRule &ARGS_POST \"@eq 2\" \"id:302,phase:2,pass,log\"\n\
+                    SecRule ARGS_NAMES \"@streq upload\" \"id:303,phase:2,pass,log\"\n\
+                    SecRule REQBODY_PROCESSOR \"@streq MULTIPART\" \"id:304,phase:2,pass,log\"\n\
+                    SecRule REQBODY_ERROR \"@eq 0\" \"id:305,phase:2,pass,log\"\n\
+                    SecRule MULTIPART_STRICT_ERROR \"@eq 0\" \"id:306,phase:2,pass,log\"",
+            request: Request::multipart("XyZ", MULTIPART_FORM),
+            status: None,
+            logged: &[300, 301, 302, 304, 305, 306],
+            log_contains: &[],
+        },
+        Case {
+            name: "multipart: FILES, FILES_NAMES, FILES_SIZES, FILES_COMBINED_SIZE, FILES_TMP_CONTENT",
+            rules: "SecRequestBodyAccess On\n\
+                    SecRule FILES:upload \"@streq a.php\" \"id:310,phase:2,pass,log\"\n\
+                    SecRule FILES_NAMES \"@streq upload\" \"id:311,phase:2,pass,log\"\n\
+                    SecRule FILES_SIZES:upload \"@eq 19\" \"id:312,phase:2,pass,log\"\n\
+                    SecRule FILES_COMBINED_SIZE \"@eq 19\" \"id:313,phase:2,pass,log\"\n\
+                    SecRule FILES_TMP_CONTENT:upload \"@beginsWith <?php\" \"id:314,phase:2,pass,log\"\n\
+                    SecRule &FILES_TMPNAMES \"@eq 0\" \"id:315,phase:2,pass,log\"\n\
+                    SecRule MULTIPART_FILENAME \"@streq a.php\" \"id:316,phase:2,pass,log\"\n\
+                    SecRule &MULTIPART_NAME \"@eq 3\" \"id:317,phase:2,deny,status:418\"",
+            request: Request::multipart("XyZ", MULTIPART_FORM),
+            status: Some(418),
+            logged: &[310, 311, 312, 313, 314, 315, 316, 317],
+            log_contains: &[],
+        },
+        Case {
+            name: "multipart: MULTIPART_PART_HEADERS lines have no CRLF (libmodsecurity 3.0.10)",
+            rules: "SecRequestBodyAccess On\n\
+                    SecRule &MULTIPART_PART_HEADERS:note \"@eq 2\" \"id:320,phase:2,pass,log\"\n\
+                    SecRule MULTIPART_PART_HEADERS \"@rx ^content-type: text/plain$\" \"id:321,phase:2,deny,t:lowercase\"",
+            request: Request::multipart("XyZ", MULTIPART_FORM),
+            status: Some(403),
+            logged: &[320, 321],
+            log_contains: &["against variable `MULTIPART_PART_HEADERS:note' (Value: `content-type: text/plain' )"],
+        },
+        Case {
+            name: "multipart: data before the first boundary is a strict error",
+            rules: CRS_MULTIPART,
+            request: Request::multipart("XyZ", &format!("preamble\n{MULTIPART_FORM}")),
+            status: None,
+            logged: &[200003],
+            log_contains: &[],
+        },
+        Case {
+            name: "multipart: LF-only lines are a strict error",
+            rules: "SecRequestBodyAccess On\n\
+                    SecRule MULTIPART_LF_LINE \"@eq 1\" \"id:330,phase:2,pass,log\"\n\
+                    SecRule MULTIPART_CRLF_LF_LINES \"@eq 0\" \"id:331,phase:2,pass,log\"\n\
+                    SecRule MULTIPART_STRICT_ERROR \"!@eq 0\" \"id:200003,phase:2,deny,status:400\"",
+            request: Request::post("/", "multipart/form-data; boundary=XyZ", MULTIPART_FORM.as_bytes()),
+            status: Some(400),
+            logged: &[330, 331, 200003],
+            log_contains: &[],
+        },
+        Case {
+            name: "multipart: a name in single quotes is invalid quoting",
+            rules: "SecRequestBodyAccess On\n\
+                    SecRule MULTIPART_INVALID_QUOTING \"@eq 1\" \"id:332,phase:2,pass,log\"\n\
+                    SecRule ARGS_POST:a \"@streq v\" \"id:333,phase:2,pass,log\"\n\
+                    SecRule MULTIPART_STRICT_ERROR \"!@eq 0\" \"id:200003,phase:2,deny,status:400\"",
+            request: Request::multipart("XyZ", "--XyZ\nContent-Disposition: form-data; name='a'\n\nv\n--XyZ--\n"),
+            status: Some(400),
+            logged: &[332, 333, 200003],
+            log_contains: &[],
+        },
+        Case {
+            name: "multipart: no boundary in the Content-Type is a body error",
+            rules: CRS_MULTIPART,
+            request: Request::post("/", "multipart/form-data", b"--XyZ\r\n"),
+            status: None,
+            logged: &[200002, 200003],
+            log_contains: &[],
+        },
+        Case {
+            name: "multipart: REQBODY_ERROR_MSG says why",
+            rules: "SecRequestBodyAccess On\n\
+                    SecRule REQBODY_ERROR \"!@eq 0\" \"id:200002,phase:2,deny,status:400,logdata:'%{reqbody_error_msg}'\"",
+            request: Request::post("/", "multipart/form-data; charset=utf-8", b"--XyZ\r\n"),
+            status: Some(400),
+            logged: &[200002],
+            log_contains: &["[data \"Multipart parsing error: Multipart: Boundary not found in C-T.\"]"],
+        },
+        Case {
+            name: "multipart: ctl:requestBodyProcessor=MULTIPART on another Content-Type",
+            rules: "SecRequestBodyAccess On\n\
+                    SecRule REQUEST_HEADERS:Content-Type \"@beginsWith text/\" \"id:340,phase:1,pass,nolog,ctl:requestBodyProcessor=MULTIPART\"\n\
+                    SecRule REQBODY_ERROR \"!@eq 0\" \"id:341,phase:2,deny,status:400,logdata:'%{reqbody_error_msg}'\"",
+            request: Request::post("/", "text/plain", b"--XyZ\r\n"),
+            status: Some(400),
+            logged: &[341],
+            log_contains: &["[data \"Multipart parsing error: Multipart: Invalid MIME type.\"]"],
+        },
+        Case {
+            name: "multipart: SecRequestBodyNoFilesLimit does not count files",
+            rules: "SecRequestBodyAccess On\n\
+                    SecRuleEngine On\nSecRequestBodyNoFilesLimit 300\n\
+                    SecRule FILES_SIZES:f \"@eq 1000\" \"id:350,phase:2,deny,status:409\"",
+            request: Request::multipart("XyZ", &format!("--XyZ\nContent-Disposition: form-data; name=f; filename=a.bin\n\n{}\n--XyZ--\n", "x".repeat(1000))),
+            status: Some(409),
+            logged: &[350],
+            log_contains: &[],
+        },
+        Case {
+            name: "multipart: form fields over SecRequestBodyNoFilesLimit are refused",
+            rules: "SecRequestBodyAccess On\n\
+                    SecRuleEngine On\nSecRequestBodyNoFilesLimit 300\n\
+                    SecRule REQUEST_URI \"@contains /\" \"id:351,phase:2,deny,status:409\"",
+            request: Request::multipart("XyZ", &format!("--XyZ\nContent-Disposition: form-data; name=f\n\n{}\n--XyZ--\n", "x".repeat(1000))),
+            status: Some(413),
+            logged: &[0],
+            log_contains: &["Request body no files data length (1042 bytes) is larger than the configured limit (300 bytes)."],
+        },
+        Case {
+            name: "CRS 922110-1: a part with charset=utf-7",
+            rules: CRS_MULTIPART,
+            request: Request::multipart("----WebKitFormBoundary", "------WebKitFormBoundary\nContent-Disposition: form-data; name=\"username\"\nContent-Type: text/plain; charset=utf-7\n\n+ADw-img+ACA-src+AD0-x+AD4-\n------WebKitFormBoundary--\n"),
+            status: None,
+            logged: &[922110],
+            log_contains: &["[data \"Matched Data: text/plain; charset=utf-7 found within Content-Type multipart form\"]"],
+        },
+        Case {
+            name: "CRS 922110-2: utf-7 first, utf-8 last",
+            rules: CRS_MULTIPART,
+            request: Request::multipart("----WebKitFormBoundary", "------WebKitFormBoundary\nContent-Disposition: form-data; name=\"username\"\nContent-Type: text/plain; charset=utf-7\n\n+ADw-img+ACA-src+AD0-x+AD4-\n------WebKitFormBoundary\nContent-Disposition: form-data; name=\"dummy\"\nContent-Type: text/plain; charset=utf-8\n\ntest\n------WebKitFormBoundary--\n"),
+            status: None,
+            logged: &[922110],
+            log_contains: &[],
+        },
+        Case {
+            name: "CRS 922110-5: utf-8 parts pass (the 3.0.9 trailing CRLF made them fail)",
+            rules: CRS_MULTIPART,
+            request: Request::multipart("----WebKitFormBoundary", "------WebKitFormBoundary\nContent-Disposition: form-data; name=\"field1\"\nContent-Type: text/plain; charset=utf-8\n\nvalue1\n------WebKitFormBoundary\nContent-Disposition: form-data; name=\"field2\"\nContent-Type: text/plain; charset=utf-8\n\nvalue2\n------WebKitFormBoundary--\n"),
+            status: None,
+            logged: &[],
+            log_contains: &[],
+        },
+        Case {
+            name: "CRS 922100-1's body: the _charset_ part is in MULTIPART_PART_HEADERS and ARGS",
+            rules: "SecRequestBodyAccess On\n\
+                    SecRule &MULTIPART_PART_HEADERS:_charset_ \"!@eq 0\" \"id:922100,phase:2,pass,log,logdata:'Matched Data: %{ARGS._charset_}'\"",
+            request: Request::multipart("boundary", "--boundary\nContent-disposition: form-data; name=\"_charset_\"\n\nutf-7\n--boundary\nContent-disposition: form-data; name=\"positive\"\nContent-Type: text/plain\n\nLet me see if I can use utf-7.\n--boundary--\n"),
+            status: None,
+            logged: &[922100],
+            log_contains: &["[data \"Matched Data: utf-7\"]"],
+        },
+        Case {
+            name: "CRS 922120-1: Content-Transfer-Encoding (and charset=utf-7)",
+            rules: CRS_MULTIPART,
+            request: Request::multipart("boundary", "--boundary\nContent-Disposition: form-data; name=\"flavors\"\nContent-Transfer-Encoding: 8bit\nContent-Type: text/plain; charset=utf-7\n\nPineapple. Pizza.\n--boundary--\n"),
+            status: None,
+            logged: &[922110, 922120],
+            log_contains: &[],
+        },
+        Case {
+            name: "CRS 922130-2: a control character in a part header name",
+            rules: CRS_MULTIPART,
+            request: Request::post("/post", "multipart/form-data; boundary=boundary", b"--boundary\r\nContent-Disposition\x0e: form-data; name=\"file\"; filename=\"1.php\"\r\nContent-Disposition: form-data; name=\"post\"\r\n\r\n<?php var_dump(file_get_contents(\"/etc/passwd\"));\r\n--boundary--"),
+            status: None,
+            logged: &[200002],
+            log_contains: &["[data \"Multipart parsing error: Multipart: Invalid part header (contains invalid character).\"]"],
+        },
+        Case {
+            name: "CRS 920120-1: a file name with '='",
+            rules: CRS_MULTIPART,
+            request: Request::multipart("--------397236876", "----------397236876\nContent-Disposition: form-data; name=\"fileRap\"; filename=\"file=.txt\"\nContent-Type: text/plain\n\n555-555-0199@example.com\n----------397236876--\n"),
+            status: None,
+            logged: &[920120],
+            log_contains: &["[data \"file=.txt\"]"],
+        },
+        Case {
+            name: "CRS 920120-4: a plain file name passes",
+            rules: CRS_MULTIPART,
+            request: Request::multipart("---------------------------265001916915724", "-----------------------------265001916915724\nContent-Disposition: form-data; name=\"file\"; filename=\"test\"\nContent-Type: application/octet-stream\n\nhelloworld\n-----------------------------265001916915724--\n"),
+            status: None,
+            logged: &[],
+            log_contains: &[],
+        },
     ];
     let mut ran = 0;
     for case in &cases {
@@ -433,7 +672,7 @@ fn transactions() {
         }
         ran += 1;
     }
-    assert_eq!(ran, 31);
+    assert_eq!(ran, 50);
 }
 
 #[test]

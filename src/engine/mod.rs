@@ -133,6 +133,8 @@ pub struct RequestBody {
     pub error: Option<String>,
     /// The parsed document, for XML bodies.
     pub xml: Option<body::xml::XmlBody>,
+    /// Files, part headers and flags of a multipart body (its fields are in `args`).
+    pub multipart: Option<body::multipart::Multipart>,
     /// REQUEST_BODY is there: for every processor but XML, whose raw body CRS expects to be
     /// hidden unless `ctl:forceRequestBodyVariable=On`.
     pub raw_visible: bool,
@@ -312,39 +314,53 @@ impl Transaction {
 
     /// Hands phase 2 the request body (`content_type` is the request's Content-Type). A body
     /// over `SecRequestBodyLimit` is refused with 413 (`Reject`, the default) or cut to the limit
-    /// (`ProcessPartial`); DetectionOnly only logs the refusal.
+    /// (`ProcessPartial`); DetectionOnly only logs the refusal. The same goes for
+    /// `SecRequestBodyNoFilesLimit`, which for multipart bodies counts only what is not a file
+    /// (and, over it, also sets REQBODY_ERROR as libmodsecurity does).
     pub fn set_request_body(&mut self, mut bytes: Vec<u8>, content_type: &[u8]) -> Option<Intervention> {
         let settings = self.ruleset.request_body_settings();
         let mode = self.mode();
         if mode == EngineMode::Off || !self.body_access() {
             return None;
         }
-        // No multipart processor yet: the whole body is "the body less files".
-        let limit = settings.limit.min(settings.no_files_limit);
+        let processor = self.overrides.body_processor.or_else(|| body_processor_for(content_type));
+        // A multipart body's files do not count for SecRequestBodyNoFilesLimit: that part of it
+        // is only known once parsed. For every other body all of it is "no files".
+        let multipart = processor == Some(body::Processor::Multipart);
+        let limit = if multipart { settings.limit } else { settings.limit.min(settings.no_files_limit) };
         if bytes.len() > limit {
             if settings.limit_action == BodyLimitAction::Reject {
-                let blocking = mode == EngineMode::On;
-                let prefix = if blocking { "Access denied with code 413 (phase 2). " } else { "Warning. " };
-                self.log.push(LogMessage {
-                    level: if blocking { LogLevel::Error } else { LogLevel::Info },
-                    text: format!(
-                        "ModSecurity: {prefix}Request body ({} bytes) is larger than the configured limit ({limit} bytes).",
-                        bytes.len(),
-                    ),
-                });
-                if blocking {
-                    self.intervened = true;
-                    return Some(Intervention { status: 413, rule_id: 0, phase: 2, drop: false });
+                let reason = format!("Request body ({} bytes) is larger than the configured limit ({limit} bytes).", bytes.len());
+                if let Some(intervention) = self.refuse_body(&reason) {
+                    return Some(intervention);
                 }
             }
             bytes.truncate(limit);
         }
-        let media_type = content_type.split(|&b| b == b';').next().unwrap_or_default().trim_ascii();
-        let processor = self.overrides.body_processor.or_else(|| {
-            media_type.eq_ignore_ascii_case(b"application/x-www-form-urlencoded").then_some(body::Processor::Urlencoded)
-        });
         let raw_visible = processor != Some(body::Processor::Xml) || self.overrides.force_body_variable;
-        let mut request_body = RequestBody { bytes, processor, args: OnceCell::new(), error: None, xml: None, raw_visible };
+        let mut request_body =
+            RequestBody { bytes, processor, args: OnceCell::new(), error: None, xml: None, multipart: None, raw_visible };
+        if multipart {
+            let mut parsed = body::multipart::parse(content_type, &request_body.bytes, self.state.arguments.limit);
+            let _ = request_body.args.set(std::mem::take(&mut parsed.fields));
+            request_body.error = parsed.error.as_ref().map(|e| format!("Multipart parsing error: {e}"));
+            if parsed.no_files_length > settings.no_files_limit {
+                // libmodsecurity's REQBODY_ERROR; Reject also refuses the body, as for the others.
+                if request_body.error.is_none() {
+                    request_body.error = Some("Request body excluding files is bigger than the maximum expected.".into());
+                }
+                if settings.limit_action == BodyLimitAction::Reject {
+                    let reason = format!(
+                        "Request body no files data length ({} bytes) is larger than the configured limit ({} bytes).",
+                        parsed.no_files_length, settings.no_files_limit
+                    );
+                    if let Some(intervention) = self.refuse_body(&reason) {
+                        return Some(intervention);
+                    }
+                }
+            }
+            request_body.multipart = Some(parsed);
+        }
         if processor == Some(body::Processor::Xml) {
             // XML bodies give no arguments, only XML:/* and XML://@*.
             let _ = request_body.args.set(Vec::new());
@@ -366,6 +382,21 @@ impl Transaction {
             }
         }
         self.state.request_body = Some(request_body);
+        None
+    }
+
+    /// Logs a body over a limit; in On mode also denies with 413.
+    fn refuse_body(&mut self, reason: &str) -> Option<Intervention> {
+        let blocking = self.mode() == EngineMode::On;
+        let prefix = if blocking { "Access denied with code 413 (phase 2). " } else { "Warning. " };
+        self.log.push(LogMessage {
+            level: if blocking { LogLevel::Error } else { LogLevel::Info },
+            text: format!("ModSecurity: {prefix}{reason}"),
+        });
+        if blocking {
+            self.intervened = true;
+            return Some(Intervention { status: 413, rule_id: 0, phase: 2, drop: false });
+        }
         None
     }
 
@@ -478,6 +509,19 @@ fn match_value(
         current = next;
     }
     None
+}
+
+/// The processor a Content-Type selects: urlencoded forms (that media type exactly) and
+/// multipart ones (any value starting with `multipart/form-data`, as libmodsecurity decides).
+fn body_processor_for(content_type: &[u8]) -> Option<body::Processor> {
+    let media_type = content_type.split(|&b| b == b';').next().unwrap_or_default().trim_ascii();
+    if media_type.eq_ignore_ascii_case(b"application/x-www-form-urlencoded") {
+        return Some(body::Processor::Urlencoded);
+    }
+    const MULTIPART: &[u8] = b"multipart/form-data";
+    let value = content_type.trim_ascii_start();
+    let multipart = value.len() >= MULTIPART.len() && value[..MULTIPART.len()].eq_ignore_ascii_case(MULTIPART);
+    multipart.then_some(body::Processor::Multipart)
 }
 
 fn numeric_value_of(text: &[u8]) -> i64 {

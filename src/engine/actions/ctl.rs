@@ -76,7 +76,8 @@ impl Ctl {
                 "URLENCODED" => crate::engine::body::Processor::Urlencoded,
                 "JSON" => crate::engine::body::Processor::Json,
                 "XML" => crate::engine::body::Processor::Xml,
-                _ => return Err(format!("ctl:requestBodyProcessor={value} is not supported yet (URLENCODED, JSON, XML)")),
+                "MULTIPART" => crate::engine::body::Processor::Multipart,
+                _ => return Err(format!("ctl:requestBodyProcessor={value} is not supported (URLENCODED, JSON, XML, MULTIPART)")),
             }),
             _ => return Err(format!("ctl:{name} is not supported yet")),
         })

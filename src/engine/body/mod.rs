@@ -2,6 +2,7 @@
 //! processors name them, or report why they could not (REQBODY_ERROR).
 
 pub mod json;
+pub mod multipart;
 pub mod xml;
 
 /// (name, value) pairs, as ARGS hold them.
@@ -13,6 +14,7 @@ pub enum Processor {
     Urlencoded,
     Json,
     Xml,
+    Multipart,
 }
 
 impl Processor {
@@ -22,6 +24,7 @@ impl Processor {
             Processor::Urlencoded => "URLENCODED",
             Processor::Json => "JSON",
             Processor::Xml => "XML",
+            Processor::Multipart => "MULTIPART",
         }
     }
 }

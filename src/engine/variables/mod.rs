@@ -4,7 +4,9 @@
 
 mod args;
 mod cookies;
+mod files;
 mod headers;
+mod multipart;
 mod request_body;
 mod request_line;
 mod response;
@@ -61,6 +63,29 @@ pub enum Variable {
     ReqbodyError,
     ReqbodyErrorMsg,
     Xml,
+    Files,
+    FilesNames,
+    FilesSizes,
+    FilesCombinedSize,
+    FilesTmpNames,
+    FilesTmpContent,
+    MultipartPartHeaders,
+    MultipartName,
+    MultipartFilename,
+    MultipartBoundaryQuoted,
+    MultipartBoundaryWhitespace,
+    MultipartDataBefore,
+    MultipartDataAfter,
+    MultipartHeaderFolding,
+    MultipartLfLine,
+    MultipartMissingSemicolon,
+    MultipartInvalidQuoting,
+    MultipartInvalidPart,
+    MultipartInvalidHeaderFolding,
+    MultipartFileLimitExceeded,
+    MultipartCrlfLfLines,
+    MultipartUnmatchedBoundary,
+    MultipartStrictError,
     SslClientVerify,
     SslClientFingerprint,
     SslClientSDn,
@@ -123,6 +148,29 @@ const NAMES: &[(&str, Variable)] = &[
     ("REQBODY_PROCESSOR_ERROR", Variable::ReqbodyError),
     ("REQBODY_ERROR_MSG", Variable::ReqbodyErrorMsg),
     ("XML", Variable::Xml),
+    ("FILES", Variable::Files),
+    ("FILES_NAMES", Variable::FilesNames),
+    ("FILES_SIZES", Variable::FilesSizes),
+    ("FILES_COMBINED_SIZE", Variable::FilesCombinedSize),
+    ("FILES_TMPNAMES", Variable::FilesTmpNames),
+    ("FILES_TMP_CONTENT", Variable::FilesTmpContent),
+    ("MULTIPART_PART_HEADERS", Variable::MultipartPartHeaders),
+    ("MULTIPART_NAME", Variable::MultipartName),
+    ("MULTIPART_FILENAME", Variable::MultipartFilename),
+    ("MULTIPART_BOUNDARY_QUOTED", Variable::MultipartBoundaryQuoted),
+    ("MULTIPART_BOUNDARY_WHITESPACE", Variable::MultipartBoundaryWhitespace),
+    ("MULTIPART_DATA_BEFORE", Variable::MultipartDataBefore),
+    ("MULTIPART_DATA_AFTER", Variable::MultipartDataAfter),
+    ("MULTIPART_HEADER_FOLDING", Variable::MultipartHeaderFolding),
+    ("MULTIPART_LF_LINE", Variable::MultipartLfLine),
+    ("MULTIPART_MISSING_SEMICOLON", Variable::MultipartMissingSemicolon),
+    ("MULTIPART_INVALID_QUOTING", Variable::MultipartInvalidQuoting),
+    ("MULTIPART_INVALID_PART", Variable::MultipartInvalidPart),
+    ("MULTIPART_INVALID_HEADER_FOLDING", Variable::MultipartInvalidHeaderFolding),
+    ("MULTIPART_FILE_LIMIT_EXCEEDED", Variable::MultipartFileLimitExceeded),
+    ("MULTIPART_CRLF_LF_LINES", Variable::MultipartCrlfLfLines),
+    ("MULTIPART_UNMATCHED_BOUNDARY", Variable::MultipartUnmatchedBoundary),
+    ("MULTIPART_STRICT_ERROR", Variable::MultipartStrictError),
     ("SSL_CLIENT_VERIFY", Variable::SslClientVerify),
     ("SSL_CLIENT_FINGERPRINT", Variable::SslClientFingerprint),
     ("SSL_CLIENT_S_DN", Variable::SslClientSDn),
@@ -180,6 +228,14 @@ impl Variable {
                 | Variable::MatchedVars
                 | Variable::MatchedVarsNames
                 | Variable::Xml
+                | Variable::Files
+                | Variable::FilesNames
+                | Variable::FilesSizes
+                | Variable::FilesTmpNames
+                | Variable::FilesTmpContent
+                | Variable::MultipartPartHeaders
+                | Variable::MultipartName
+                | Variable::MultipartFilename
                 | Variable::SslClientSan
                 | Variable::Tx
                 | Variable::Ip
@@ -226,6 +282,29 @@ impl Variable {
             | Variable::ReqbodyError
             | Variable::ReqbodyErrorMsg
             | Variable::Xml => request_body::each(*self, ctx, f),
+            Variable::Files
+            | Variable::FilesNames
+            | Variable::FilesSizes
+            | Variable::FilesCombinedSize
+            | Variable::FilesTmpNames
+            | Variable::FilesTmpContent => files::each(*self, ctx, f),
+            Variable::MultipartPartHeaders
+            | Variable::MultipartName
+            | Variable::MultipartFilename
+            | Variable::MultipartBoundaryQuoted
+            | Variable::MultipartBoundaryWhitespace
+            | Variable::MultipartDataBefore
+            | Variable::MultipartDataAfter
+            | Variable::MultipartHeaderFolding
+            | Variable::MultipartLfLine
+            | Variable::MultipartMissingSemicolon
+            | Variable::MultipartInvalidQuoting
+            | Variable::MultipartInvalidPart
+            | Variable::MultipartInvalidHeaderFolding
+            | Variable::MultipartFileLimitExceeded
+            | Variable::MultipartCrlfLfLines
+            | Variable::MultipartUnmatchedBoundary
+            | Variable::MultipartStrictError => multipart::each(*self, ctx, f),
             Variable::RequestCookies => cookies::each(ctx, f),
             Variable::RequestCookiesNames => cookies::each_name(ctx, f),
             Variable::ArgsCombinedSize => args::combined_size(ctx, f),

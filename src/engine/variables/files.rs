@@ -1,0 +1,30 @@
+//! The file parts of a multipart body: FILES (part name -> file name as sent), FILES_NAMES
+//! (part names), FILES_SIZES (part name -> size in bytes), FILES_COMBINED_SIZE (the sum; there
+//! only when the body had a file, as in libmodsecurity), FILES_TMP_CONTENT (part name ->
+//! content). FILES_TMPNAMES is always empty: this engine writes uploaded files nowhere.
+
+use std::borrow::Cow;
+
+use super::{Variable, Visit};
+use crate::engine::EvalContext;
+
+pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
+    let Some(body) = &ctx.state.request_body else {
+        return;
+    };
+    let Some(multipart) = &body.multipart else {
+        return;
+    };
+    let files = &multipart.files;
+    match variable {
+        Variable::Files => files.iter().for_each(|file| f(&file.name, Cow::Borrowed(&file.filename))),
+        Variable::FilesNames => files.iter().for_each(|file| f(&file.name, Cow::Borrowed(&file.name))),
+        Variable::FilesSizes => files.iter().for_each(|file| f(&file.name, Cow::Owned(file.content.len().to_string().into_bytes()))),
+        Variable::FilesTmpContent => {
+            files.iter().for_each(|file| f(&file.name, Cow::Borrowed(body.bytes.get(file.content.clone()).unwrap_or_default())))
+        }
+        Variable::FilesCombinedSize if !files.is_empty() => f(b"", Cow::Owned(multipart.combined_file_size().to_string().into_bytes())),
+        Variable::FilesCombinedSize | Variable::FilesTmpNames => {}
+        _ => unreachable!("dispatched by Variable::each"),
+    }
+}
