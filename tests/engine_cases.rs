@@ -813,8 +813,40 @@ fn rule_language_as_crs_uses_it() {
             logged: &[92],
             log_contains: &[],
         },
+        Case {
+            name: "setvar runs once per matched value, as libmodsecurity (checked with its 3.0.9)",
+            rules: "SecRule ARGS \"@rx a\" \"id:1,phase:1,pass,nolog,setvar:tx.n=+1\"\nSecRule TX:n \"@eq 2\" \"id:2,phase:1,pass,log\"\nSecRule TX:n \"@eq 1\" \"id:3,phase:1,pass,log\"",
+            request: Request::get("/?x=a1&y=a2"),
+            status: None,
+            logged: &[2],
+            log_contains: &[],
+        },
+        Case {
+            name: "a chain starter's setvar stays when a later link fails, as libmodsecurity",
+            rules: "SecRule ARGS:x \"@rx a\" \"id:10,phase:1,pass,nolog,setvar:tx.m=+1,chain\"\nSecRule ARGS:y \"@rx NOPE\" \"t:none\"\nSecRule TX:m \"@eq 1\" \"id:11,phase:1,pass,log\"",
+            request: Request::get("/?x=a1&y=a2"),
+            status: None,
+            logged: &[11],
+            log_contains: &[],
+        },
+        Case {
+            name: "the log line and capture show the last matched value, as libmodsecurity",
+            rules: "SecRule ARGS \"@rx (a)(\\d)\" \"id:20,phase:1,pass,log,capture,logdata:'%{TX.2} %{MATCHED_VAR_NAME}'\"",
+            request: Request::get("/?x=a1&y=a2"),
+            status: None,
+            logged: &[20],
+            log_contains: &["against variable `ARGS:y' (Value: `a2' )", "[data \"2 ARGS:y\"]"],
+        },
+        Case {
+            name: "setvar names expand macros (CRS 922150's per-part content types)",
+            rules: "SecAction \"id:30,phase:1,pass,nolog,setvar:tx.i=0\"\nSecRule ARGS \"@rx (.*)\" \"id:31,phase:1,pass,nolog,capture,setvar:'tx.seen_%{tx.i}=%{tx.1}',setvar:tx.i=+1\"\nSecRule TX:seen_1 \"@streq a2\" \"id:32,phase:1,pass,log\"",
+            request: Request::get("/?x=a1&y=a2"),
+            status: None,
+            logged: &[32],
+            log_contains: &[],
+        },
     ];
-    assert_eq!(check(&cases), 12);
+    assert_eq!(check(&cases), 16);
 }
 
 #[test]
@@ -859,3 +891,4 @@ fn unicode_map_file_decides_what_url_decode_uni_makes_of_percent_u() {
     assert!(error.to_string().contains("bad.conf:1: SecUnicodeMapFile: cannot read"), "{error}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+

@@ -406,34 +406,44 @@ impl Transaction {
     }
 
     /// Runs every link of `rule`; all must match. Returns what the last link matched.
+    ///
+    /// As in libmodsecurity, a link's `initcol`s and `setvar`s run as soon as that link matches,
+    /// once per matched value (a chain that fails later keeps them), while `expirevar` (like
+    /// `ctl` and the disruptive action) waits for the whole chain.
     fn evaluate(&mut self, rule: &Rule, request: &dyn RequestView) -> Option<MatchedValue> {
         let mut last = None;
         for link in &rule.links {
             last = Some(self.evaluate_link(rule, link, request)?);
         }
-        // Actions of a chain run only once the whole chain matched: collections are opened
-        // first, so the rule's setvars can write to them.
         for link in &rule.links {
-            for initcol in &link.initcols {
-                let key = initcol.key.expand(&EvalContext { request, state: &self.state });
-                self.state.opened.insert(initcol.collection, key);
-            }
-            for setvar in &link.setvars {
-                let update = setvar.evaluate(&EvalContext { request, state: &self.state });
-                store_setvar(&mut self.state, update);
-            }
             for expirevar in &link.expirevars {
                 let seconds = numeric_value_of(&expirevar.seconds.expand(&EvalContext { request, state: &self.state }));
                 if let (Some(store), Some(key)) = (&self.state.store, self.state.opened.get(&expirevar.var.collection)) {
-                    store.expire(expirevar.var.collection, key, &expirevar.var.name, seconds.max(0) as u64);
+                    let var = expirevar.var.resolve(&EvalContext { request, state: &self.state });
+                    store.expire(var.collection, key, &var.name, seconds.max(0) as u64);
                 }
             }
         }
         last
     }
 
+    /// The actions that run at each match of a link.
+    fn on_link_match(&mut self, link: &RuleLink, first: bool, request: &dyn RequestView) {
+        if first {
+            for initcol in &link.initcols {
+                let key = initcol.key.expand(&EvalContext { request, state: &self.state });
+                self.state.opened.insert(initcol.collection, key);
+            }
+        }
+        for setvar in &link.setvars {
+            let update = setvar.evaluate(&EvalContext { request, state: &self.state });
+            store_setvar(&mut self.state, update);
+        }
+    }
+
     fn evaluate_link(&mut self, rule: &Rule, link: &RuleLink, request: &dyn RequestView) -> Option<MatchedValue> {
         if link.targets.is_empty() {
+            self.on_link_match(link, true, request);
             return Some(MatchedValue::unconditional());
         }
         let removed: Vec<&TargetSpec> = self
@@ -443,43 +453,45 @@ impl Transaction {
             .filter(|(selector, _)| selector.selects(rule.id, &rule.metadata.tags))
             .map(|(_, target)| target)
             .collect();
-        let mut captures = Vec::new();
-        let found = {
+        let values: Vec<(String, Vec<u8>)> = {
             let ctx = EvalContext { request, state: &self.state };
             let mut values: Vec<Value> = Vec::new();
             for target in &link.targets {
                 target.values(&ctx, &mut values);
             }
-            values.retain(|v| !removed.iter().any(|target| target.selects(&v.name)));
-            let wants_captures = link.capture && !link.negated;
-            // Every value is tried (MATCHED_VARS holds all matches); the first match is the one
-            // logged and captured.
-            let mut matches: Vec<MatchedValue> = Vec::new();
-            for Value { name, value } in values {
-                let captures = (wants_captures && matches.is_empty()).then_some(&mut captures);
-                if let Some(matched_value) = match_value(link, value, captures, &ctx) {
-                    matches.push(MatchedValue {
-                        variable: name.into_owned(),
-                        value: matched_value,
-                        operator: link.operator.log_name(),
-                        parameter: link.operator.shown_parameter(&link.parameter, &ctx),
-                    });
+            values
+                .into_iter()
+                .filter(|v| !removed.iter().any(|target| target.selects(&v.name)))
+                .map(|v| (v.name.into_owned(), v.value.into_owned()))
+                .collect()
+        };
+        let wants_captures = link.capture && !link.negated;
+        // Every value is tried (MATCHED_VARS holds all matches); like libmodsecurity, the last
+        // match is the one the log line shows and whose groups `capture` keeps.
+        let mut matches: Vec<MatchedValue> = Vec::new();
+        for (name, value) in values {
+            let mut groups = Vec::new();
+            let (matched, parameter) = {
+                let ctx = EvalContext { request, state: &self.state };
+                let matched = match_value(link, Cow::Owned(value), wants_captures.then_some(&mut groups), &ctx);
+                let parameter = matched.as_ref().map(|_| link.operator.shown_parameter(&link.parameter, &ctx));
+                (matched, parameter)
+            };
+            let (Some(matched_value), Some(parameter)) = (matched, parameter) else {
+                continue;
+            };
+            self.state.matched_var = matched_value.clone();
+            self.state.matched_var_name = name.clone();
+            if wants_captures {
+                for (i, group) in groups.into_iter().enumerate() {
+                    self.state.tx.insert(i.to_string(), group);
                 }
             }
-            matches
-        };
-        if found.is_empty() {
-            return None;
+            self.on_link_match(link, matches.is_empty(), request);
+            matches.push(MatchedValue { variable: name, value: matched_value, operator: link.operator.log_name(), parameter });
         }
-        self.state.matched_vars = found.iter().map(|m| (m.variable.clone(), m.value.clone())).collect();
-        let found = found.into_iter().next().expect("not empty");
-        self.state.matched_var = found.value.clone();
-        self.state.matched_var_name = found.variable.clone();
-        if link.capture {
-            for (i, group) in captures.into_iter().enumerate() {
-                self.state.tx.insert(i.to_string(), group);
-            }
-        }
+        self.state.matched_vars = matches.iter().map(|m| (m.variable.clone(), m.value.clone())).collect();
+        let found = matches.pop()?;
         Some(found)
     }
 }

@@ -10,6 +10,7 @@
 #include <modsecurity/rules_set.h>
 #include <modsecurity/transaction.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <regex>
@@ -24,6 +25,7 @@ static void on_log(void *, const void *message) {
     std::smatch found;
     if (std::regex_search(line, found, id)) {
         matched_ids.push_back(found[1]);
+        if (getenv("ORACLE_VERBOSE")) std::cerr << line << std::endl;
     }
 }
 
@@ -98,6 +100,7 @@ int main(int argc, char **argv) {
     }
     std::string length_line;
     while (std::getline(std::cin, length_line)) {
+        if (length_line.empty()) continue;
         size_t length = std::stoul(length_line);
         std::string raw(length, '\0');
         std::cin.read(&raw[0], static_cast<std::streamsize>(length));

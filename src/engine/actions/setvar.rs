@@ -7,11 +7,27 @@ use crate::engine::macros::Macro;
 use crate::engine::operators::numeric_value;
 use crate::engine::{EvalContext, TransactionState};
 
-/// A variable of a collection, name in lower case.
+/// A variable of a collection, name in lower case. The name may hold macros
+/// (`tx.multipart_headers_content_types_%{tx.counter}`), expanded when the action runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VarRef {
     pub collection: Collection,
     pub name: String,
+    template: Option<Macro>,
+}
+
+impl VarRef {
+    /// The name for this request: the literal one, or the template expanded (lower case).
+    pub fn resolve(&self, ctx: &EvalContext) -> VarRef {
+        match &self.template {
+            None => self.clone(),
+            Some(template) => VarRef {
+                collection: self.collection,
+                name: String::from_utf8_lossy(&template.expand(ctx)).to_ascii_lowercase(),
+                template: None,
+            },
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,16 +64,18 @@ impl SetVar {
     pub fn evaluate(&self, ctx: &EvalContext) -> Update {
         let current = |var: &VarRef| ctx.state.get(var.collection, &var.name).map(|v| numeric_value(&v)).unwrap_or(0);
         match self {
-            SetVar::Set { var, value } => Update { var: var.clone(), value: Some(value.expand(ctx)) },
+            SetVar::Set { var, value } => Update { var: var.resolve(ctx), value: Some(value.expand(ctx)) },
             SetVar::Add { var, value } => {
-                let sum = current(var).saturating_add(numeric_value(&value.expand(ctx)));
-                Update { var: var.clone(), value: Some(sum.to_string().into_bytes()) }
+                let var = var.resolve(ctx);
+                let sum = current(&var).saturating_add(numeric_value(&value.expand(ctx)));
+                Update { var, value: Some(sum.to_string().into_bytes()) }
             }
             SetVar::Subtract { var, value } => {
-                let difference = current(var).saturating_sub(numeric_value(&value.expand(ctx)));
-                Update { var: var.clone(), value: Some(difference.to_string().into_bytes()) }
+                let var = var.resolve(ctx);
+                let difference = current(&var).saturating_sub(numeric_value(&value.expand(ctx)));
+                Update { var, value: Some(difference.to_string().into_bytes()) }
             }
-            SetVar::Delete { var } => Update { var: var.clone(), value: None },
+            SetVar::Delete { var } => Update { var: var.resolve(ctx), value: None },
         }
     }
 }
@@ -107,5 +125,6 @@ fn var_ref(target: &str) -> Result<VarRef, String> {
     let (collection, name) = target
         .split_once('.')
         .ok_or_else(|| format!("\"{target}\": expected collection.name"))?;
-    Ok(VarRef { collection: Collection::from_name(collection)?, name: name.to_ascii_lowercase() })
+    let template = if name.contains("%{") { Some(Macro::parse(name)?) } else { None };
+    Ok(VarRef { collection: Collection::from_name(collection)?, name: name.to_ascii_lowercase(), template })
 }
