@@ -845,8 +845,16 @@ fn rule_language_as_crs_uses_it() {
             logged: &[32],
             log_contains: &[],
         },
+        Case {
+            name: "REQBODY_PROCESSOR is known in phase 1 from the Content-Type (CRS 920400)",
+            rules: "SecRule REQBODY_PROCESSOR \"@streq MULTIPART\" \"id:40,phase:1,pass,log\"",
+            request: Request::multipart("b", "--b\nContent-Disposition: form-data; name=\"a\"\n\nx\n--b--\n"),
+            status: None,
+            logged: &[40],
+            log_contains: &[],
+        },
     ];
-    assert_eq!(check(&cases), 16);
+    assert_eq!(check(&cases), 17);
 }
 
 #[test]

@@ -74,6 +74,8 @@ pub struct TransactionState {
     pub started: Option<std::time::Instant>,
     /// The upstream's response, once nginx has it (phases 3 and 4).
     pub response: Option<Response>,
+    /// `ctl:requestBodyProcessor`, for REQBODY_PROCESSOR before the body is read.
+    pub body_processor_override: Option<body::Processor>,
     /// `SecUnicodeMapFile`'s map, for `urlDecodeUni`.
     pub unicode_map: Option<Arc<transformations::UnicodeMap>>,
 }
@@ -261,7 +263,10 @@ impl Transaction {
             Ctl::RequestBodyAccess(on) => overrides.body_access = Some(*on),
             Ctl::ForceRequestBodyVariable => overrides.force_body_variable = true,
             Ctl::AuditEngineOff | Ctl::AuditLogParts => {}
-            Ctl::BodyProcessor(processor) => overrides.body_processor = Some(*processor),
+            Ctl::BodyProcessor(processor) => {
+                overrides.body_processor = Some(*processor);
+                self.state.body_processor_override = Some(*processor);
+            }
         }
     }
 
@@ -525,7 +530,7 @@ fn match_value(
 
 /// The processor a Content-Type selects: urlencoded forms (that media type exactly) and
 /// multipart ones (any value starting with `multipart/form-data`, as libmodsecurity decides).
-fn body_processor_for(content_type: &[u8]) -> Option<body::Processor> {
+pub(crate) fn body_processor_for(content_type: &[u8]) -> Option<body::Processor> {
     let media_type = content_type.split(|&b| b == b';').next().unwrap_or_default().trim_ascii();
     if media_type.eq_ignore_ascii_case(b"application/x-www-form-urlencoded") {
         return Some(body::Processor::Urlencoded);

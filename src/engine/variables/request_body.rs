@@ -11,6 +11,23 @@ use crate::engine::EvalContext;
 
 pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
     let Some(body) = &ctx.state.request_body else {
+        // Which processor will read the body is known from the headers (or a ctl) already in
+        // phase 1, as in libmodsecurity (CRS 920400 asks in phase 1).
+        if variable == Variable::ReqbodyProcessor {
+            let mut processor = ctx.state.body_processor_override;
+            if processor.is_none() {
+                let mut seen = false;
+                ctx.request.for_each_header(&mut |name, value| {
+                    if !seen && name.eq_ignore_ascii_case(b"content-type") {
+                        seen = true;
+                        processor = crate::engine::body_processor_for(value);
+                    }
+                });
+            }
+            if let Some(processor) = processor {
+                f(b"", Cow::Borrowed(processor.name().as_bytes()));
+            }
+        }
         return;
     };
     match variable {
