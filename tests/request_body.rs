@@ -67,6 +67,15 @@ fn start(name: &str) -> Setup {
             ';
             proxy_pass {upstream};
         }}
+        location /multipart/ {{
+            secrule '
+                SecRule REQBODY_ERROR "!@eq 0" "id:200002,phase:2,t:none,log,deny,status:400,msg:\'Failed to parse request body.\',logdata:\'%{{reqbody_error_msg}}\'"
+                SecRule MULTIPART_STRICT_ERROR "!@eq 0" "id:200003,phase:2,t:none,log,deny,status:400,msg:\'Multipart request body failed strict validation\'"
+                SecRule FILES "@rx \.php$" "id:2008,phase:2,deny,status:403,msg:\'PHP upload\'"
+                SecRule FILES_SIZES "@gt 1000" "id:2009,phase:2,deny,status:413"
+            ';
+            proxy_pass {upstream};
+        }}
         location /no-body-access/ {{
             secrule 'SecRequestBodyAccess Off';
             proxy_pass {upstream};
@@ -234,4 +243,37 @@ fn xml_bodies_give_their_text_and_attributes() {
     assert_eq!(ids, vec!["2006", "2007", "200002"], "{lines:?}");
     assert!(lines[0].contains("against variable `XML:/*' (Value: `1; drop table x' )"), "{}", lines[0]);
     assert!(lines[2].contains("[data \"XML parsing error: "), "{}", lines[2]);
+}
+
+#[test]
+fn multipart_uploads_are_inspected_and_malformed_ones_refused() {
+    let s = start("body-multipart");
+    let form = |name: &str, file: &str| {
+        let field = format!("note=hello {name}");
+        let upload = format!("upload=@{file};filename={name}");
+        (field, upload)
+    };
+    let dir = std::env::temp_dir().join(format!("secrules-upload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let small = dir.join("small.txt");
+    std::fs::write(&small, "just text").unwrap();
+    let big = dir.join("big.txt");
+    std::fs::write(&big, "x".repeat(5000)).unwrap();
+    let url = format!("http://127.0.0.1:{}/multipart/", s.port);
+    let send = |name: &str, file: &std::path::Path| {
+        let (field, upload) = form(name, &file.display().to_string());
+        curl(&["-F", &field, "-F", &upload, &url]).status
+    };
+    assert_eq!(send("report.txt", &small), 200);
+    assert_eq!(send("shell.php", &small), 403);
+    assert_eq!(send("report.txt", &big), 413);
+    // The form fields are arguments too (rule 2001 looks for "drop table" in ARGS_POST:q).
+    assert_eq!(curl(&["--form-string", "q=1; drop table x", &url]).status, 403);
+    // No boundary: the body cannot be parsed, REQBODY_ERROR is set and rule 200002 refuses it.
+    let broken = post(s.port, "/multipart/", "--x\r\nContent-Disposition: form-data; name=a\r\n\r\nb\r\n--x--\r\n", &["-H", "Content-Type: multipart/form-data"]);
+    assert_eq!(broken.status, 400);
+    let lines = s.nginx.rule_log_lines();
+    let last = lines.last().unwrap();
+    assert!(last.contains("[id \"200002\"]") && last.contains("Multipart"), "{last}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
