@@ -68,7 +68,10 @@ fn children_inherit_and_override_including_off_under_on() {
     // A child switching the engine to DetectionOnly logs but lets the request through.
     assert_eq!(get(port, "/detect/index.html", &["user: admin"]), 200);
     let log = nginx.error_log();
-    let warning = log.lines().find(|l| l.contains("ModSecurity: Warning.")).expect("DetectionOnly logs the match");
+    let warning = log
+        .lines()
+        .find(|l| l.contains("ModSecurity: Warning."))
+        .expect("DetectionOnly logs the match");
     assert!(warning.contains("[id \"1002\"]"), "{warning}");
 }
 
@@ -111,9 +114,17 @@ fn modsecurity_nginx_directive_names_work_unchanged() {
     assert_eq!(lines.len(), 2, "{lines:?}");
     // relative rules file resolved against the conf prefix, and reported with its line
     let rules_file = prefix.join("conf/modsecurity.conf");
-    assert!(lines[0].contains(&format!("[file \"{}\"] [line \"3\"]", rules_file.display())), "{}", lines[0]);
+    assert!(
+        lines[0].contains(&format!("[file \"{}\"] [line \"3\"]", rules_file.display())),
+        "{}",
+        lines[0]
+    );
     assert!(lines[0].contains("[unique_id \"tx-"), "{}", lines[0]);
-    assert!(lines[1].contains("[id \"3001\"]") && lines[1].contains("[msg \"inline rule\"]"), "{}", lines[1]);
+    assert!(
+        lines[1].contains("[id \"3001\"]") && lines[1].contains("[msg \"inline rule\"]"),
+        "{}",
+        lines[1]
+    );
     // the inline rule's file and line are nginx.conf's
     assert!(lines[1].contains("nginx.conf\"]"), "{}", lines[1]);
 }
@@ -132,7 +143,9 @@ fn bad_rules_make_nginx_t_fail_with_file_line_and_reason() {
     let cases = [
         BadConfig {
             name: "unknown operator",
-            rules_file: Some("SecRuleEngine On\n\nSecRule ARGS \"@frobnicate x\" \"id:1,phase:1,deny\"\n"),
+            rules_file: Some(
+                "SecRuleEngine On\n\nSecRule ARGS \"@frobnicate x\" \"id:1,phase:1,deny\"\n",
+            ),
             nginx_directive: "secrules_file rules.conf;",
             expected: &["rules.conf:3", "frobnicate"],
         },
@@ -193,12 +206,20 @@ fn bad_rules_make_nginx_t_fail_with_file_line_and_reason() {
         }
         write_conf(
             &prefix,
-            &format!("server {{ listen 127.0.0.1:{}; secrules on; {} }}", free_port(), case.nginx_directive),
+            &format!(
+                "server {{ listen 127.0.0.1:{}; secrules on; {} }}",
+                free_port(),
+                case.nginx_directive
+            ),
         );
         let (ok, output) = test_config(&prefix);
         assert!(!ok, "{}: nginx -t passed:\n{output}", case.name);
         for expected in case.expected {
-            assert!(output.contains(expected), "{}: expected {expected:?} in:\n{output}", case.name);
+            assert!(
+                output.contains(expected),
+                "{}: expected {expected:?} in:\n{output}",
+                case.name
+            );
         }
         let _ = std::fs::remove_dir_all(&prefix);
         ran += 1;
@@ -216,16 +237,27 @@ fn a_reload_with_bad_rules_keeps_the_old_rules_serving() {
     let mut nginx = Nginx::start(&prefix, &[port]);
     assert_eq!(get(port, "/index.html", &["user: admin"]), 403);
 
-    std::fs::write(&rules, "SecRule REQUEST_HEADERS:user \"@streq admin\" \"id:1002,phase:1,deny,status:403,bogus\"\n").unwrap();
+    std::fs::write(
+        &rules,
+        "SecRule REQUEST_HEADERS:user \"@streq admin\" \"id:1002,phase:1,deny,status:403,bogus\"\n",
+    )
+    .unwrap();
     // `nginx -s reload` parses the configuration first and refuses, naming the problem.
     let (ok, output) = nginx.signal("reload");
     assert!(!ok, "{output}");
-    assert!(output.contains("rules.conf:1") && output.contains("bogus"), "{output}");
+    assert!(
+        output.contains("rules.conf:1") && output.contains("bogus"),
+        "{output}"
+    );
     // A SIGHUP (systemctl reload) makes the master try, fail, and keep the old configuration.
     nginx.hup();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     while !nginx.error_log().contains("bogus") {
-        assert!(std::time::Instant::now() < deadline, "reload error not logged:\n{}", nginx.error_log());
+        assert!(
+            std::time::Instant::now() < deadline,
+            "reload error not logged:\n{}",
+            nginx.error_log()
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert!(nginx.is_running());
@@ -233,12 +265,22 @@ fn a_reload_with_bad_rules_keeps_the_old_rules_serving() {
     assert_eq!(get(port, "/index.html", &["user: user"]), 200);
 
     // A good reload takes effect.
-    std::fs::write(&rules, "SecRule REQUEST_HEADERS:user \"@streq user\" \"id:1005,phase:1,deny,status:403\"\n").unwrap();
+    std::fs::write(
+        &rules,
+        "SecRule REQUEST_HEADERS:user \"@streq user\" \"id:1005,phase:1,deny,status:403\"\n",
+    )
+    .unwrap();
     assert!(nginx.signal("reload").0);
     // Until the old worker has finished its graceful exit it may still take a connection.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while get(port, "/index.html", &["user: user"]) != 403 || get(port, "/index.html", &["user: admin"]) != 200 {
-        assert!(std::time::Instant::now() < deadline, "new rules not in force:\n{}", nginx.error_log());
+    while get(port, "/index.html", &["user: user"]) != 403
+        || get(port, "/index.html", &["user: admin"]) != 200
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "new rules not in force:\n{}",
+            nginx.error_log()
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
@@ -273,7 +315,10 @@ fn internal_redirects_and_subrequests_run_rules_once() {
         expected_lines += 1;
         let lines = nginx.rule_log_lines();
         assert_eq!(lines.len(), expected_lines, "{path}: {lines:?}");
-        assert!(lines.last().unwrap().contains("ModSecurity: Warning.") && lines.last().unwrap().contains("[id \"4001\"]"));
+        assert!(
+            lines.last().unwrap().contains("ModSecurity: Warning.")
+                && lines.last().unwrap().contains("[id \"4001\"]")
+        );
     }
 }
 
@@ -298,9 +343,20 @@ fn backtracking_patterns_are_listed_at_load_and_drop_closes_the_connection() {
     // At load time nginx logs to stderr, as `nginx -t` shows.
     let (ok, output) = test_config(&nginx.prefix);
     assert!(ok, "{output}");
-    let notice = output.lines().find(|l| l.contains("backtracking regex engine")).unwrap_or_else(|| panic!("no notice:\n{output}"));
-    assert!(notice.contains("[notice]") && notice.contains("3001 ("), "{notice}");
-    assert_eq!(get(port, "/index.html?a=%3C%3Fphp", &[]), 403, "{}", nginx.error_log());
+    let notice = output
+        .lines()
+        .find(|l| l.contains("backtracking regex engine"))
+        .unwrap_or_else(|| panic!("no notice:\n{output}"));
+    assert!(
+        notice.contains("[notice]") && notice.contains("3001 ("),
+        "{notice}"
+    );
+    assert_eq!(
+        get(port, "/index.html?a=%3C%3Fphp", &[]),
+        403,
+        "{}",
+        nginx.error_log()
+    );
     assert_eq!(get(port, "/index.html?a=%3C%3Fxml", &[]), 200);
     // drop: no response at all (curl reports status 0, "empty reply").
     assert_eq!(get(port, "/index.html", &["user: intruder"]), 0);

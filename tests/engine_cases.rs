@@ -21,7 +21,15 @@ struct Request {
 
 impl Request {
     fn get(uri: &'static str) -> Request {
-        Request { remote_addr: "192.0.2.10", method: "GET", uri, headers: vec![("Host", "api.example")], verify: "", certificate: None, body: None }
+        Request {
+            remote_addr: "192.0.2.10",
+            method: "GET",
+            uri,
+            headers: vec![("Host", "api.example")],
+            verify: "",
+            certificate: None,
+            body: None,
+        }
     }
     fn header(mut self, name: &'static str, value: &'static str) -> Request {
         self.headers.push((name, value));
@@ -36,8 +44,13 @@ impl Request {
     }
     /// A multipart POST whose body's `\n` become `\r\n`, as go-ftw sends CRS's test bodies.
     fn multipart(boundary: &'static str, body: &str) -> Request {
-        let content_type = Box::leak(format!("multipart/form-data; boundary={boundary}").into_boxed_str());
-        Request::post("/upload", content_type, body.replace('\n', "\r\n").as_bytes())
+        let content_type =
+            Box::leak(format!("multipart/form-data; boundary={boundary}").into_boxed_str());
+        Request::post(
+            "/upload",
+            content_type,
+            body.replace('\n', "\r\n").as_bytes(),
+        )
     }
     fn from(mut self, addr: &'static str) -> Request {
         self.remote_addr = addr;
@@ -128,19 +141,31 @@ fn run(case: &Case) -> (Option<u16>, Vec<u64>, Vec<(LogLevel, String)>) {
     let request = &case.request;
     let intervention = transaction.run_phase(1, request).or_else(|| {
         if let Some(body) = &request.body {
-            let content_type = request.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type")).map_or("", |(_, v)| *v);
-            if let Some(refused) = transaction.set_request_body(body.clone(), content_type.as_bytes()) {
+            let content_type = request
+                .headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                .map_or("", |(_, v)| *v);
+            if let Some(refused) =
+                transaction.set_request_body(body.clone(), content_type.as_bytes())
+            {
                 return Some(refused);
             }
         }
         transaction.run_phase(2, request)
     });
-    let log: Vec<(LogLevel, String)> = transaction.take_log().into_iter().map(|m| (m.level, m.text)).collect();
+    let log: Vec<(LogLevel, String)> = transaction
+        .take_log()
+        .into_iter()
+        .map(|m| (m.level, m.text))
+        .collect();
     let ids = log
         .iter()
         .map(|(_, text)| {
             // lines of the engine itself (a body over a limit) have no rule id: 0
-            text.find("[id \"").map_or(0, |at| text[at + 5..].split('"').next().unwrap().parse().unwrap())
+            text.find("[id \"").map_or(0, |at| {
+                text[at + 5..].split('"').next().unwrap().parse().unwrap()
+            })
         })
         .collect();
     (intervention.map(|i| i.status), ids, log)
@@ -662,11 +687,19 @@ fn transactions() {
         assert_eq!(ids, case.logged, "{}: {log:?}", case.name);
         for (level, text) in &log {
             assert!(!text.contains('\n'), "{}: {text}", case.name);
-            let expected_level = if status.is_some() && text.contains("Access denied") { LogLevel::Error } else { LogLevel::Info };
+            let expected_level = if status.is_some() && text.contains("Access denied") {
+                LogLevel::Error
+            } else {
+                LogLevel::Info
+            };
             assert_eq!(*level, expected_level, "{}: {text}", case.name);
             for expected in case.log_contains {
                 if ids.len() == 1 {
-                    assert!(text.contains(expected), "{}: expected {expected:?} in {text}", case.name);
+                    assert!(
+                        text.contains(expected),
+                        "{}: expected {expected:?} in {text}",
+                        case.name
+                    );
                 }
             }
         }
@@ -688,7 +721,11 @@ fn persistent_collections_outlive_the_transaction() {
         }])
         .unwrap(),
     );
-    let status = |request: &Request| Transaction::new(Arc::clone(&ruleset)).run_phase(1, request).map(|i| i.status);
+    let status = |request: &Request| {
+        Transaction::new(Arc::clone(&ruleset))
+            .run_phase(1, request)
+            .map(|i| i.status)
+    };
     let client = || Request::get("/").from("192.0.2.10");
     let statuses: Vec<Option<u16>> = (0..4).map(|_| status(&client())).collect();
     assert_eq!(statuses, vec![None, None, Some(429), Some(429)]);
@@ -707,7 +744,11 @@ fn check(cases: &[Case]) -> usize {
         assert_eq!(status, case.status, "{}: {log:?}", case.name);
         assert_eq!(ids, case.logged, "{}: {log:?}", case.name);
         for expected in case.log_contains {
-            assert!(log.iter().any(|(_, text)| text.contains(expected)), "{}: expected {expected:?} in {log:?}", case.name);
+            assert!(
+                log.iter().any(|(_, text)| text.contains(expected)),
+                "{}: expected {expected:?} in {log:?}",
+                case.name
+            );
         }
         ran += 1;
     }
@@ -853,8 +894,24 @@ fn rule_language_as_crs_uses_it() {
             logged: &[40],
             log_contains: &[],
         },
+        Case {
+            name: "@detectSQLi with capture puts libinjection's fingerprint in TX:0; libmodsecurity's wording",
+            rules: "SecRule ARGS \"@detectSQLi\" \"id:50,phase:1,pass,log,capture,logdata:'fingerprint %{TX.0}'\"",
+            request: Request::get("/?q=1%27%20or%20%271%27%3D%271"),
+            status: None,
+            logged: &[50],
+            log_contains: &["ModSecurity: Warning. detected SQLi using libinjection. [file", "[data \"fingerprint s&sos\"]"],
+        },
+        Case {
+            name: "@detectXSS",
+            rules: "SecRule ARGS \"@detectXSS\" \"id:51,phase:1,deny\"",
+            request: Request::get("/?q=%3Cscript%3Ealert(1)%3C/script%3E"),
+            status: Some(403),
+            logged: &[51],
+            log_contains: &["Access denied with code 403 (phase 1). detected XSS using libinjection."],
+        },
     ];
-    assert_eq!(check(&cases), 17);
+    assert_eq!(check(&cases), 19);
 }
 
 #[test]
@@ -862,41 +919,79 @@ fn response_phases_see_the_response() {
     let rules = "SecRule RESPONSE_STATUS \"@streq 500\" \"id:1,phase:3,deny,status:502\"\n\
                  SecRule RESPONSE_HEADERS:Content-Type \"@contains json\" \"id:2,phase:3,pass,log\"\n\
                  SecRule RESPONSE_BODY \"@contains SQL syntax\" \"id:3,phase:4,deny\"";
-    let load = || Arc::new(Ruleset::load(&[RuleSource::Inline { text: rules.into(), origin: "t".into(), line: 1 }]).unwrap());
+    let load = || {
+        Arc::new(
+            Ruleset::load(&[RuleSource::Inline {
+                text: rules.into(),
+                origin: "t".into(),
+                line: 1,
+            }])
+            .unwrap(),
+        )
+    };
     let request = Request::get("/");
 
     let mut transaction = Transaction::new(load());
-    transaction.set_response_headers(500, b"HTTP/1.1", vec![(b"Content-Type".to_vec(), b"text/html".to_vec())]);
-    assert_eq!(transaction.run_phase(3, &request).map(|i| i.status), Some(502));
+    transaction.set_response_headers(
+        500,
+        b"HTTP/1.1",
+        vec![(b"Content-Type".to_vec(), b"text/html".to_vec())],
+    );
+    assert_eq!(
+        transaction.run_phase(3, &request).map(|i| i.status),
+        Some(502)
+    );
 
     let mut transaction = Transaction::new(load());
-    transaction.set_response_headers(200, b"HTTP/1.1", vec![(b"content-type".to_vec(), b"application/json".to_vec())]);
+    transaction.set_response_headers(
+        200,
+        b"HTTP/1.1",
+        vec![(b"content-type".to_vec(), b"application/json".to_vec())],
+    );
     assert_eq!(transaction.run_phase(3, &request), None);
     assert_eq!(transaction.take_log().len(), 1);
     transaction.set_response_body(b"You have an error in your SQL syntax near".to_vec());
-    assert_eq!(transaction.run_phase(4, &request).map(|i| i.status), Some(403));
+    assert_eq!(
+        transaction.run_phase(4, &request).map(|i| i.status),
+        Some(403)
+    );
 }
 
 #[test]
 fn unicode_map_file_decides_what_url_decode_uni_makes_of_percent_u() {
     let dir = std::env::temp_dir().join(format!("secrules-unicode-map-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mapping = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/crs/test-config/unicode.mapping");
+    let mapping = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/crs/test-config/unicode.mapping");
     std::fs::copy(&mapping, dir.join("unicode.mapping")).unwrap();
     // %u00c0 is À: code page 20127 maps it to A; without a map urlDecodeUni keeps the low byte.
     let rule = "SecRule ARGS \"@streq A\" \"id:1,phase:1,deny,t:none,t:urlDecodeUni\"";
-    std::fs::write(dir.join("with-map.conf"), format!("SecUnicodeMapFile unicode.mapping 20127\n{rule}\n")).unwrap();
+    std::fs::write(
+        dir.join("with-map.conf"),
+        format!("SecUnicodeMapFile unicode.mapping 20127\n{rule}\n"),
+    )
+    .unwrap();
     std::fs::write(dir.join("without-map.conf"), format!("{rule}\n")).unwrap();
     let request = Request::get("/?a=%25u00c0");
     let status = |file: &str| {
         let ruleset = Ruleset::load(&[RuleSource::File(dir.join(file))]).unwrap();
-        Transaction::new(Arc::new(ruleset)).run_phase(1, &request).map(|i| i.status)
+        Transaction::new(Arc::new(ruleset))
+            .run_phase(1, &request)
+            .map(|i| i.status)
     };
     assert_eq!(status("with-map.conf"), Some(403));
     assert_eq!(status("without-map.conf"), None);
-    std::fs::write(dir.join("bad.conf"), "SecUnicodeMapFile missing.mapping 20127\n").unwrap();
+    std::fs::write(
+        dir.join("bad.conf"),
+        "SecUnicodeMapFile missing.mapping 20127\n",
+    )
+    .unwrap();
     let error = Ruleset::load(&[RuleSource::File(dir.join("bad.conf"))]).unwrap_err();
-    assert!(error.to_string().contains("bad.conf:1: SecUnicodeMapFile: cannot read"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("bad.conf:1: SecUnicodeMapFile: cannot read"),
+        "{error}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
-

@@ -9,7 +9,9 @@ use common::{curl, free_port, EchoBackend, Nginx, Pki, Response};
 
 fn pki() -> &'static Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();
-    PKI.get_or_init(|| Pki::generate(&std::env::temp_dir().join(format!("secrules-pki-{}", std::process::id()))))
+    PKI.get_or_init(|| {
+        Pki::generate(&std::env::temp_dir().join(format!("secrules-pki-{}", std::process::id())))
+    })
 }
 
 const RULES: &str = r#"
@@ -101,7 +103,14 @@ impl Gateway {
             ca = pki.path("ca.crt"),
         );
         let nginx = Nginx::with_http(name, &http, &[mtls, no_ca, optional, plain]);
-        Gateway { nginx, _backend: backend, mtls, no_ca, optional, plain }
+        Gateway {
+            nginx,
+            _backend: backend,
+            mtls,
+            no_ca,
+            optional,
+            plain,
+        }
     }
 
     fn get(&self, port: u16, path: &str, client: Option<&str>, headers: &[&str]) -> Response {
@@ -135,11 +144,16 @@ fn assert_no_spoof_reached(response: &Response) {
     let echoed = common::backend::headers_in_echo(&response.body);
     for (name, value) in &echoed {
         assert!(
-            !value.contains("0000000000") && !value.contains("1111111111") && !value.contains("CN=admin"),
+            !value.contains("0000000000")
+                && !value.contains("1111111111")
+                && !value.contains("CN=admin"),
             "spoofed value reached the backend: {name}: {value}\n{}",
             response.body
         );
-        assert!(!name.eq_ignore_ascii_case("ssl_client_fingerprint"), "underscore spoof reached backend");
+        assert!(
+            !name.eq_ignore_ascii_case("ssl_client_fingerprint"),
+            "underscore spoof reached backend"
+        );
     }
 }
 
@@ -161,11 +175,19 @@ fn a_verified_client_reaches_the_backend_with_its_identity() {
     let pki = pki();
     let response = gw.get(gw.mtls, "/", Some("general"), &[]);
     assert_eq!(response.status, 200, "{}", gw.nginx.error_log());
-    let fingerprint = response.backend_header("ssl-client-fingerprint").expect("fingerprint forwarded");
+    let fingerprint = response
+        .backend_header("ssl-client-fingerprint")
+        .expect("fingerprint forwarded");
     assert_eq!(fingerprint, pki.fingerprint("general", "sha1"));
     assert_eq!(fingerprint.len(), 40);
-    assert_eq!(Some(fingerprint), response.backend_header("x-nginx-fingerprint"));
-    assert_eq!(response.backend_header("ssl-client-verify").as_deref(), Some("SUCCESS"));
+    assert_eq!(
+        Some(fingerprint),
+        response.backend_header("x-nginx-fingerprint")
+    );
+    assert_eq!(
+        response.backend_header("ssl-client-verify").as_deref(),
+        Some("SUCCESS")
+    );
     let subject = response.backend_header("ssl-client-subject-dn").unwrap();
     assert_eq!(subject, pki.dn("general", "-subject"));
     assert_eq!(subject, "CN=svc-orders,OU=Orders,O=General Hospital,C=NL");
@@ -184,22 +206,37 @@ fn spoofed_identity_headers_never_reach_the_backend() {
     let verified = gw.get(gw.mtls, "/", Some("other"), SPOOFS);
     assert_eq!(verified.status, 200);
     assert_no_spoof_reached(&verified);
-    assert_eq!(verified.backend_headers("ssl-client-fingerprint"), vec![pki.fingerprint("other", "sha1")]);
-    assert_eq!(verified.backend_headers("ssl-client-verify"), vec!["SUCCESS".to_string()]);
-    assert_eq!(verified.backend_headers("ssl-client-subject-dn"), vec![pki.dn("other", "-subject")]);
+    assert_eq!(
+        verified.backend_headers("ssl-client-fingerprint"),
+        vec![pki.fingerprint("other", "sha1")]
+    );
+    assert_eq!(
+        verified.backend_headers("ssl-client-verify"),
+        vec!["SUCCESS".to_string()]
+    );
+    assert_eq!(
+        verified.backend_headers("ssl-client-subject-dn"),
+        vec![pki.dn("other", "-subject")]
+    );
 
     // Plain HTTP: nothing to forward but the fact that there is no certificate.
     let plain = gw.get(gw.plain, "/", None, SPOOFS);
     assert_eq!(plain.status, 200);
     assert_no_spoof_reached(&plain);
-    assert_eq!(plain.backend_headers("ssl-client-verify"), vec!["NONE".to_string()]);
+    assert_eq!(
+        plain.backend_headers("ssl-client-verify"),
+        vec!["NONE".to_string()]
+    );
     assert!(plain.backend_header("ssl-client-fingerprint").is_none());
 
     // TLS without a client certificate.
     let anonymous = gw.get(gw.optional, "/", None, SPOOFS);
     assert_eq!(anonymous.status, 200);
     assert_no_spoof_reached(&anonymous);
-    assert_eq!(anonymous.backend_headers("ssl-client-verify"), vec!["NONE".to_string()]);
+    assert_eq!(
+        anonymous.backend_headers("ssl-client-verify"),
+        vec!["NONE".to_string()]
+    );
     assert!(anonymous.backend_header("ssl-client-fingerprint").is_none());
 
     // optional_no_ca lets an unverified certificate through: its identity is not forwarded.
@@ -208,15 +245,23 @@ fn spoofed_identity_headers_never_reach_the_backend() {
     assert_no_spoof_reached(&unverified);
     let nginx_verify = unverified.backend_header("x-nginx-verify").unwrap();
     assert!(nginx_verify.starts_with("FAILED:"), "{nginx_verify}");
-    assert_eq!(unverified.backend_headers("ssl-client-verify"), vec![nginx_verify]);
-    assert!(unverified.backend_header("ssl-client-fingerprint").is_none());
+    assert_eq!(
+        unverified.backend_headers("ssl-client-verify"),
+        vec![nginx_verify]
+    );
+    assert!(unverified
+        .backend_header("ssl-client-fingerprint")
+        .is_none());
     assert!(unverified.backend_header("ssl-client-subject-dn").is_none());
 
     // The WAF being off for a location does not turn the identity protection off.
     let no_waf = gw.get(gw.mtls, "/no-waf/", Some("other"), SPOOFS);
     assert_eq!(no_waf.status, 200);
     assert_no_spoof_reached(&no_waf);
-    assert_eq!(no_waf.backend_headers("ssl-client-fingerprint"), vec![pki.fingerprint("other", "sha1")]);
+    assert_eq!(
+        no_waf.backend_headers("ssl-client-fingerprint"),
+        vec![pki.fingerprint("other", "sha1")]
+    );
 }
 
 #[test]
@@ -225,7 +270,10 @@ fn a_redirect_into_a_location_with_identity_forwarding_still_strips_spoofs() {
     let response = gw.get(gw.mtls, "/redirect-to-identity/", Some("general"), SPOOFS);
     assert_eq!(response.status, 200, "{}", gw.nginx.error_log());
     assert_no_spoof_reached(&response);
-    assert_eq!(response.backend_headers("ssl-client-fingerprint"), vec![pki().fingerprint("general", "sha1")]);
+    assert_eq!(
+        response.backend_headers("ssl-client-fingerprint"),
+        vec![pki().fingerprint("general", "sha1")]
+    );
 }
 
 #[test]
@@ -243,13 +291,31 @@ fn http2_requests_get_the_same_identity_and_rules() {
     assert_eq!(response.status, 200, "{}", response.body);
     // nginx writes the access log line after the response has left, so curl can be faster than it.
     let access_log = wait_for_access_log_line(&gw);
-    assert!(access_log.lines().last().unwrap_or_default().contains("\"GET / HTTP/2.0\""), "not HTTP/2: {access_log}");
+    assert!(
+        access_log
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .contains("\"GET / HTTP/2.0\""),
+        "not HTTP/2: {access_log}"
+    );
     assert_no_spoof_reached(&response);
-    assert_eq!(response.backend_headers("ssl-client-fingerprint"), vec![pki.fingerprint("general", "sha1")]);
-    assert_eq!(response.backend_headers("ssl-client-verify"), vec!["SUCCESS".to_string()]);
+    assert_eq!(
+        response.backend_headers("ssl-client-fingerprint"),
+        vec![pki.fingerprint("general", "sha1")]
+    );
+    assert_eq!(
+        response.backend_headers("ssl-client-verify"),
+        vec!["SUCCESS".to_string()]
+    );
 
     let mut denied = pki.curl_client("general");
-    denied.extend(["--http2".into(), "-H".into(), "user: admin".into(), format!("https://127.0.0.1:{}/", gw.mtls)]);
+    denied.extend([
+        "--http2".into(),
+        "-H".into(),
+        "user: admin".into(),
+        format!("https://127.0.0.1:{}/", gw.mtls),
+    ]);
     let refs: Vec<&str> = denied.iter().map(String::as_str).collect();
     assert_eq!(curl(&refs).status, 403);
 }
@@ -262,7 +328,10 @@ fn sha256_fingerprint_and_envoy_xfcc_are_options() {
     assert_eq!(response.status, 200);
     assert_no_spoof_reached(&response);
     let sha256 = pki.fingerprint("general", "sha256");
-    assert_eq!(response.backend_headers("ssl-client-fingerprint"), vec![sha256.clone()]);
+    assert_eq!(
+        response.backend_headers("ssl-client-fingerprint"),
+        vec![sha256.clone()]
+    );
     let xfcc = response.backend_headers("x-forwarded-client-cert");
     assert_eq!(
         xfcc,
@@ -276,27 +345,51 @@ fn sha256_fingerprint_and_envoy_xfcc_are_options() {
 #[test]
 fn identity_headers_can_be_switched_off_per_location() {
     let gw = Gateway::start("identity-off");
-    let response = gw.get(gw.mtls, "/no-identity/", Some("general"), &["ssl-client-fingerprint: 00"]);
+    let response = gw.get(
+        gw.mtls,
+        "/no-identity/",
+        Some("general"),
+        &["ssl-client-fingerprint: 00"],
+    );
     assert_eq!(response.status, 200);
     // Off means the module leaves the request alone, as without the module.
-    assert_eq!(response.backend_headers("ssl-client-fingerprint"), vec!["00".to_string()]);
+    assert_eq!(
+        response.backend_headers("ssl-client-fingerprint"),
+        vec!["00".to_string()]
+    );
     assert!(response.backend_header("ssl-client-verify").is_none());
 }
 
 #[test]
 fn a_blocked_address_behind_the_load_balancer_gets_403() {
     let gw = Gateway::start("ipmatch");
-    let blocked = gw.get(gw.mtls, "/", Some("general"), &["X-Forwarded-For: 34.242.209.15"]);
+    let blocked = gw.get(
+        gw.mtls,
+        "/",
+        Some("general"),
+        &["X-Forwarded-For: 34.242.209.15"],
+    );
     assert_eq!(blocked.status, 403);
     let lines = gw.nginx.rule_log_lines();
     assert_eq!(lines.len(), 1, "{lines:?}");
     let line = &lines[0];
     assert!(line.contains("[error]"), "{line}");
     assert!(line.contains("ModSecurity: Access denied with code 403 (phase 1). Matched \"Operator `IpMatch' with parameter `34.242.209.15' against variable `REMOTE_ADDR' (Value: `34.242.209.15' )"), "{line}");
-    assert!(line.contains("[id \"1001\"]") && line.contains("[msg \"blocked IP\"]"), "{line}");
-    assert!(line.contains("[file \"") && line.contains("nginx.conf\"] [line \""), "{line}");
+    assert!(
+        line.contains("[id \"1001\"]") && line.contains("[msg \"blocked IP\"]"),
+        "{line}"
+    );
+    assert!(
+        line.contains("[file \"") && line.contains("nginx.conf\"] [line \""),
+        "{line}"
+    );
 
-    let other = gw.get(gw.mtls, "/", Some("general"), &["X-Forwarded-For: 34.242.209.16"]);
+    let other = gw.get(
+        gw.mtls,
+        "/",
+        Some("general"),
+        &["X-Forwarded-For: 34.242.209.16"],
+    );
     assert_eq!(other.status, 200);
     assert_eq!(gw.nginx.rule_log_lines().len(), 1);
 }
@@ -304,41 +397,96 @@ fn a_blocked_address_behind_the_load_balancer_gets_403() {
 #[test]
 fn the_user_header_rule_blocks_admin_only() {
     let gw = Gateway::start("user");
-    assert_eq!(gw.get(gw.mtls, "/", Some("general"), &["user: admin"]).status, 403);
-    assert_eq!(gw.get(gw.mtls, "/", Some("general"), &["USER: admin"]).status, 403);
-    assert_eq!(gw.get(gw.mtls, "/", Some("general"), &["user: user"]).status, 200);
+    assert_eq!(
+        gw.get(gw.mtls, "/", Some("general"), &["user: admin"])
+            .status,
+        403
+    );
+    assert_eq!(
+        gw.get(gw.mtls, "/", Some("general"), &["USER: admin"])
+            .status,
+        403
+    );
+    assert_eq!(
+        gw.get(gw.mtls, "/", Some("general"), &["user: user"])
+            .status,
+        200
+    );
     assert_eq!(gw.get(gw.mtls, "/", Some("general"), &[]).status, 200);
     assert_eq!(gw.get(gw.plain, "/", None, &["user: admin"]).status, 403);
     let lines = gw.nginx.rule_log_lines();
     assert_eq!(lines.len(), 3, "{lines:?}");
-    assert!(lines.iter().all(|l| l.contains("[id \"1002\"]") && l.contains("[msg \"admin user blocked\"]")));
+    assert!(lines
+        .iter()
+        .all(|l| l.contains("[id \"1002\"]") && l.contains("[msg \"admin user blocked\"]")));
     // The location that turns the WAF off lets it through.
-    assert_eq!(gw.get(gw.mtls, "/no-waf/", Some("general"), &["user: admin"]).status, 200);
+    assert_eq!(
+        gw.get(gw.mtls, "/no-waf/", Some("general"), &["user: admin"])
+            .status,
+        200
+    );
 }
 
 #[test]
 fn rules_check_which_hospital_a_certificate_was_issued_to() {
     let gw = Gateway::start("hospital");
-    assert_eq!(gw.get(gw.mtls, "/hospital-only/", Some("general"), &[]).status, 200);
-    assert_eq!(gw.get(gw.mtls, "/hospital-only/", Some("other"), &[]).status, 403);
+    assert_eq!(
+        gw.get(gw.mtls, "/hospital-only/", Some("general"), &[])
+            .status,
+        200
+    );
+    assert_eq!(
+        gw.get(gw.mtls, "/hospital-only/", Some("other"), &[])
+            .status,
+        403
+    );
     let lines = gw.nginx.rule_log_lines();
     assert_eq!(lines.len(), 1, "{lines:?}");
-    assert!(lines[0].contains("[id \"2001\"]") && lines[0].contains("certificate not issued to a known hospital"));
+    assert!(
+        lines[0].contains("[id \"2001\"]")
+            && lines[0].contains("certificate not issued to a known hospital")
+    );
     // The location's rule comes on top of the inherited ones.
-    assert_eq!(gw.get(gw.mtls, "/hospital-only/", Some("general"), &["user: admin"]).status, 403);
+    assert_eq!(
+        gw.get(
+            gw.mtls,
+            "/hospital-only/",
+            Some("general"),
+            &["user: admin"]
+        )
+        .status,
+        403
+    );
 }
 
 #[test]
 fn satisfy_any_with_allow_all_cannot_bypass_a_deny() {
     let gw = Gateway::start("satisfy");
-    assert_eq!(gw.get(gw.mtls, "/satisfy-any/", Some("general"), &["user: admin"]).status, 403);
-    assert_eq!(gw.get(gw.mtls, "/satisfy-any/", Some("general"), &["user: user"]).status, 200);
+    assert_eq!(
+        gw.get(gw.mtls, "/satisfy-any/", Some("general"), &["user: admin"])
+            .status,
+        403
+    );
+    assert_eq!(
+        gw.get(gw.mtls, "/satisfy-any/", Some("general"), &["user: user"])
+            .status,
+        200
+    );
 }
 
 #[test]
 fn static_content_is_protected_too() {
     let gw = Gateway::start("static");
-    assert_eq!(gw.get(gw.mtls, "/static/index.html", Some("general"), &["user: admin"]).status, 403);
+    assert_eq!(
+        gw.get(
+            gw.mtls,
+            "/static/index.html",
+            Some("general"),
+            &["user: admin"]
+        )
+        .status,
+        403
+    );
     let ok = gw.get(gw.mtls, "/static/index.html", Some("general"), &[]);
     assert_eq!((ok.status, ok.body.trim()), (200, "static ok"));
 }

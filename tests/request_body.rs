@@ -85,7 +85,11 @@ fn start(name: &str) -> Setup {
         ),
         &[port],
     );
-    Setup { nginx, _backend: backend, port }
+    Setup {
+        nginx,
+        _backend: backend,
+        port,
+    }
 }
 
 /// POSTs `body` with curl (from a file, so large bodies fit on no command line).
@@ -114,16 +118,33 @@ fn urlencoded_arguments_are_inspected_in_phase_2() {
     assert_eq!(blocked.status, 403);
     let lines = s.nginx.rule_log_lines();
     assert_eq!(lines.len(), 1, "{lines:?}");
-    assert!(lines[0].contains("Access denied with code 403 (phase 2)"), "{}", lines[0]);
-    assert!(lines[0].contains("against variable `ARGS_POST:q' (Value: `1';"), "{}", lines[0]);
+    assert!(
+        lines[0].contains("Access denied with code 403 (phase 2)"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[0].contains("against variable `ARGS_POST:q' (Value: `1';"),
+        "{}",
+        lines[0]
+    );
     // ARGS holds the body's arguments too
     assert_eq!(post(s.port, "/?x=1", "user=admin", &[]).status, 403);
     // a JSON body is not urlencoded: ARGS_POST stays empty, REQUEST_BODY is there
-    let json = post(s.port, "/", r#"{"q":"drop table"}"#, &["-H", "Content-Type: application/json"]);
+    let json = post(
+        s.port,
+        "/",
+        r#"{"q":"drop table"}"#,
+        &["-H", "Content-Type: application/json"],
+    );
     assert_eq!(json.status, 200);
     let ok = post(s.port, "/", "name=x&q=hello", &[]);
     assert_eq!(ok.status, 200);
-    assert_eq!(body_in_echo(&ok.body), "name=x&q=hello", "the upstream gets the body unchanged");
+    assert_eq!(
+        body_in_echo(&ok.body),
+        "name=x&q=hello",
+        "the upstream gets the body unchanged"
+    );
 }
 
 #[test]
@@ -135,9 +156,29 @@ fn large_bodies_from_nginx_temp_files_and_chunked_bodies() {
     assert_eq!(ok.status, 200);
     assert_eq!(body_in_echo(&ok.body).len(), 300_000);
     let evil_at_end = format!("{clean}evil");
-    assert_eq!(post(s.port, "/", &evil_at_end, &["-H", "Content-Type: text/plain"]).status, 403);
     assert_eq!(
-        post(s.port, "/", "some evil text", &["-H", "Content-Type: text/plain", "-H", "Transfer-Encoding: chunked"]).status,
+        post(
+            s.port,
+            "/",
+            &evil_at_end,
+            &["-H", "Content-Type: text/plain"]
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        post(
+            s.port,
+            "/",
+            "some evil text",
+            &[
+                "-H",
+                "Content-Type: text/plain",
+                "-H",
+                "Transfer-Encoding: chunked"
+            ]
+        )
+        .status,
         403
     );
     let lines = s.nginx.rule_log_lines();
@@ -149,7 +190,9 @@ fn large_bodies_from_nginx_temp_files_and_chunked_bodies() {
 /// handler returns NGX_DONE and is resumed when the body is complete).
 fn slow_post(port: u16, body: &[u8]) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     let head = format!(
         "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
@@ -161,7 +204,11 @@ fn slow_post(port: u16, body: &[u8]) -> (u16, String) {
     }
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
-    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     (status, response)
 }
 
@@ -176,7 +223,10 @@ fn a_slowly_sent_body_is_waited_for_without_blocking() {
         move || slow_post(port, b"a=1&b=2")
     });
     std::thread::sleep(Duration::from_millis(50));
-    assert_eq!(curl(&[&format!("http://127.0.0.1:{}/", s.port)]).status, 200);
+    assert_eq!(
+        curl(&[&format!("http://127.0.0.1:{}/", s.port)]).status,
+        200
+    );
     let (status, response) = trickle.join().unwrap();
     assert_eq!(status, 200, "{response}");
     assert!(response.ends_with("a=1&b=2"), "{response}");
@@ -189,20 +239,49 @@ fn request_body_limit_rejects_or_inspects_a_part() {
     let s = start("body-limit");
     let big = format!("{}evil", "x".repeat(2000));
     assert_eq!(post(s.port, "/limited/", "small=1", &[]).status, 200);
-    assert_eq!(post(s.port, "/limited/", &big, &["-H", "Content-Type: text/plain"]).status, 413);
+    assert_eq!(
+        post(
+            s.port,
+            "/limited/",
+            &big,
+            &["-H", "Content-Type: text/plain"]
+        )
+        .status,
+        413
+    );
     let log = s.nginx.error_log();
-    assert!(log.contains("is larger than the configured limit (1000 bytes)"), "{log}");
+    assert!(
+        log.contains("is larger than the configured limit (1000 bytes)"),
+        "{log}"
+    );
     // ProcessPartial: only the first 1000 bytes are inspected, the request goes on whole.
-    let partial = post(s.port, "/partial/", &big, &["-H", "Content-Type: text/plain"]);
+    let partial = post(
+        s.port,
+        "/partial/",
+        &big,
+        &["-H", "Content-Type: text/plain"],
+    );
     assert_eq!(partial.status, 200);
     assert_eq!(body_in_echo(&partial.body).len(), 2004);
-    assert_eq!(post(s.port, "/partial/", &format!("evil{big}"), &["-H", "Content-Type: text/plain"]).status, 403);
+    assert_eq!(
+        post(
+            s.port,
+            "/partial/",
+            &format!("evil{big}"),
+            &["-H", "Content-Type: text/plain"]
+        )
+        .status,
+        403
+    );
 }
 
 #[test]
 fn without_body_access_phase_2_sees_no_body() {
     let s = start("body-off");
-    assert_eq!(post(s.port, "/no-body-access/", "q=drop table", &[]).status, 200);
+    assert_eq!(
+        post(s.port, "/no-body-access/", "q=drop table", &[]).status,
+        200
+    );
     assert_eq!(post(s.port, "/", "q=drop table", &[]).status, 403);
 }
 
@@ -210,39 +289,89 @@ fn without_body_access_phase_2_sees_no_body() {
 fn json_bodies_become_arguments_named_as_libmodsecurity_names_them() {
     let s = start("body-json");
     let json = ["-H", "Content-Type: application/json"];
-    let denied = post(s.port, "/json/", r#"{"user":{"name":"x","roles":["admin","ops"]}}"#, &json);
+    let denied = post(
+        s.port,
+        "/json/",
+        r#"{"user":{"name":"x","roles":["admin","ops"]}}"#,
+        &json,
+    );
     assert_eq!(denied.status, 403);
     let lines = s.nginx.rule_log_lines();
     assert_eq!(lines.len(), 1, "{lines:?}");
-    assert!(lines[0].contains("against variable `ARGS:json.user.roles.array_0' (Value: `admin' )"), "{}", lines[0]);
+    assert!(
+        lines[0].contains("against variable `ARGS:json.user.roles.array_0' (Value: `admin' )"),
+        "{}",
+        lines[0]
+    );
 
-    let ok = post(s.port, "/json/", r#"{"user":{"name":"x","roles":["ops","admin"]}}"#, &json);
+    let ok = post(
+        s.port,
+        "/json/",
+        r#"{"user":{"name":"x","roles":["ops","admin"]}}"#,
+        &json,
+    );
     assert_eq!(ok.status, 200);
-    assert_eq!(body_in_echo(&ok.body), r#"{"user":{"name":"x","roles":["ops","admin"]}}"#);
+    assert_eq!(
+        body_in_echo(&ok.body),
+        r#"{"user":{"name":"x","roles":["ops","admin"]}}"#
+    );
 
     let broken = post(s.port, "/json/", r#"{"user": {"name": "x""#, &json);
     assert_eq!(broken.status, 400);
     let lines = s.nginx.rule_log_lines();
     assert_eq!(lines.len(), 2, "{lines:?}");
-    assert!(lines[1].contains("[id \"200002\"]") && lines[1].contains("[data \"JSON parsing error: "), "{}", lines[1]);
+    assert!(
+        lines[1].contains("[id \"200002\"]") && lines[1].contains("[data \"JSON parsing error: "),
+        "{}",
+        lines[1]
+    );
 }
 
 #[test]
 fn xml_bodies_give_their_text_and_attributes() {
     let s = start("body-xml");
     let xml = ["-H", "Content-Type: application/xml"];
-    assert_eq!(post(s.port, "/xml/", "<q><w>1; drop</w><w> table x</w></q>", &xml).status, 403);
-    assert_eq!(post(s.port, "/xml/", r#"<user role="admin"><name>x</name></user>"#, &xml).status, 403);
+    assert_eq!(
+        post(
+            s.port,
+            "/xml/",
+            "<q><w>1; drop</w><w> table x</w></q>",
+            &xml
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        post(
+            s.port,
+            "/xml/",
+            r#"<user role="admin"><name>x</name></user>"#,
+            &xml
+        )
+        .status,
+        403
+    );
     // the raw body of an XML request is not REQUEST_BODY (rule 2002 looks for "evil" there)
     let ok = post(s.port, "/xml/", "<note>evil but in XML</note>", &xml);
     assert_eq!(ok.status, 200);
     assert_eq!(body_in_echo(&ok.body), "<note>evil but in XML</note>");
     assert_eq!(post(s.port, "/xml/", "<unclosed>", &xml).status, 400);
     let lines = s.nginx.rule_log_lines();
-    let ids: Vec<&str> = lines.iter().map(|l| l.split("[id \"").nth(1).unwrap().split('"').next().unwrap()).collect();
+    let ids: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split("[id \"").nth(1).unwrap().split('"').next().unwrap())
+        .collect();
     assert_eq!(ids, vec!["2006", "2007", "200002"], "{lines:?}");
-    assert!(lines[0].contains("against variable `XML:/*' (Value: `1; drop table x' )"), "{}", lines[0]);
-    assert!(lines[2].contains("[data \"XML parsing error: "), "{}", lines[2]);
+    assert!(
+        lines[0].contains("against variable `XML:/*' (Value: `1; drop table x' )"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[2].contains("[data \"XML parsing error: "),
+        "{}",
+        lines[2]
+    );
 }
 
 #[test]
@@ -268,12 +397,23 @@ fn multipart_uploads_are_inspected_and_malformed_ones_refused() {
     assert_eq!(send("shell.php", &small), 403);
     assert_eq!(send("report.txt", &big), 413);
     // The form fields are arguments too (rule 2001 looks for "drop table" in ARGS_POST:q).
-    assert_eq!(curl(&["--form-string", "q=1; drop table x", &url]).status, 403);
+    assert_eq!(
+        curl(&["--form-string", "q=1; drop table x", &url]).status,
+        403
+    );
     // No boundary: the body cannot be parsed, REQBODY_ERROR is set and rule 200002 refuses it.
-    let broken = post(s.port, "/multipart/", "--x\r\nContent-Disposition: form-data; name=a\r\n\r\nb\r\n--x--\r\n", &["-H", "Content-Type: multipart/form-data"]);
+    let broken = post(
+        s.port,
+        "/multipart/",
+        "--x\r\nContent-Disposition: form-data; name=a\r\n\r\nb\r\n--x--\r\n",
+        &["-H", "Content-Type: multipart/form-data"],
+    );
     assert_eq!(broken.status, 400);
     let lines = s.nginx.rule_log_lines();
     let last = lines.last().unwrap();
-    assert!(last.contains("[id \"200002\"]") && last.contains("Multipart"), "{last}");
+    assert!(
+        last.contains("[id \"200002\"]") && last.contains("Multipart"),
+        "{last}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -56,15 +56,29 @@ fn phase_3_denies_on_response_headers_before_anything_is_sent() {
     );
     let denied = get(port, "/leak/secret", &[]);
     assert_eq!(denied.status, 502);
-    assert!(!denied.body.contains("GET /leak/secret"), "the upstream's body leaked: {}", denied.body);
+    assert!(
+        !denied.body.contains("GET /leak/secret"),
+        "the upstream's body leaked: {}",
+        denied.body
+    );
     let lines = nginx.rule_log_lines();
-    assert!(lines.iter().any(|l| l.contains("Access denied with code 502 (phase 3)") && l.contains("[id \"3001\"]")), "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Access denied with code 502 (phase 3)")
+                && l.contains("[id \"3001\"]")),
+        "{lines:?}"
+    );
 
     let passed = get(port, "/status/x", &[]);
     assert_eq!(passed.status, 200);
     assert!(passed.body.contains("GET /status/x"), "{}", passed.body);
     let log = wait_for_log(&nginx, "[id \"3002\"]");
-    assert!(log.lines().any(|l| l.contains("ModSecurity: Warning.") && l.contains("against variable `RESPONSE_STATUS' (Value: `200' )")), "{log}");
+    assert!(
+        log.lines().any(|l| l.contains("ModSecurity: Warning.")
+            && l.contains("against variable `RESPONSE_STATUS' (Value: `200' )")),
+        "{log}"
+    );
 
     // Phase 5 ran for each request, the denied ones too.
     let log = wait_for_log(&nginx, "logging phase ran");
@@ -116,9 +130,18 @@ fn phase_4_inspects_held_back_bodies_and_never_leaks_a_blocked_one() {
     // The echo backend answers text/plain with the request head: the path ends up in the body.
     let denied = get(port, "/leaked-secret", &[]);
     assert_eq!(denied.status, 403);
-    assert!(!denied.body.contains("leaked-secret"), "blocked body leaked: {}", denied.body);
+    assert!(
+        !denied.body.contains("leaked-secret"),
+        "blocked body leaked: {}",
+        denied.body
+    );
     let lines = nginx.rule_log_lines();
-    assert!(lines.iter().any(|l| l.contains("(phase 4)") && l.contains("against variable `RESPONSE_BODY'")), "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("(phase 4)") && l.contains("against variable `RESPONSE_BODY'")),
+        "{lines:?}"
+    );
 
     let clean = get(port, "/clean", &[]);
     assert_eq!(clean.status, 200);
@@ -128,10 +151,16 @@ fn phase_4_inspects_held_back_bodies_and_never_leaks_a_blocked_one() {
     let filler = format!("x-filler: {}", "f".repeat(300));
     let partial = get(port, "/partial/a", &[&filler, "x-tail: leaked-secret"]);
     assert_eq!(partial.status, 200);
-    assert!(partial.body.contains("leaked-secret") && partial.body.contains(&"f".repeat(300)), "{}", partial.body);
+    assert!(
+        partial.body.contains("leaked-secret") && partial.body.contains(&"f".repeat(300)),
+        "{}",
+        partial.body
+    );
     // Reject answers 403, as libmodsecurity does.
     assert_eq!(get(port, "/reject/a", &[&filler]).status, 403);
-    assert!(nginx.error_log().contains("Response body is larger than the configured limit (100 bytes)"));
+    assert!(nginx
+        .error_log()
+        .contains("Response body is larger than the configured limit (100 bytes)"));
     // A body that arrives in many pieces is held until complete, then inspected whole.
     let big = "b".repeat(300_000);
     let file = std::env::temp_dir().join(format!("secrules-phase4-{}", std::process::id()));
@@ -142,7 +171,11 @@ fn phase_4_inspects_held_back_bodies_and_never_leaks_a_blocked_one() {
         let response = curl(&["-X", "POST", "--data-binary", &data, &url]);
         assert_eq!(response.status, status, "{tail}");
         if status == 200 {
-            assert!(response.body.ends_with(&format!("{big}clean")), "body cut: {} bytes", response.body.len());
+            assert!(
+                response.body.ends_with(&format!("{big}clean")),
+                "body cut: {} bytes",
+                response.body.len()
+            );
         } else {
             assert!(!response.body.contains("bbbbbbbb"), "blocked body leaked");
         }

@@ -10,7 +10,11 @@ use secrules::compile::{RuleSource, Ruleset};
 
 fn shared_crs() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/crs");
-    assert!(dir.is_dir(), "the CRS test data is expected at {}", dir.display());
+    assert!(
+        dir.is_dir(),
+        "the CRS test data is expected at {}",
+        dir.display()
+    );
     dir.canonicalize().unwrap()
 }
 
@@ -25,19 +29,32 @@ fn oracle() -> PathBuf {
         .arg("-lmodsecurity")
         .status()
         .expect("g++ runs (package g++)");
-    assert!(status.success(), "building the libmodsecurity oracle failed (packages libmodsecurity-dev, g++)");
+    assert!(
+        status.success(),
+        "building the libmodsecurity oracle failed (packages libmodsecurity-dev, g++)"
+    );
     out
 }
 
 /// (rules, markers) per phase 1-5, as libmodsecurity loads `files`.
 fn libmodsecurity_counts(files: &[PathBuf]) -> Vec<(usize, usize)> {
-    let output = Command::new(oracle()).args(files).output().expect("oracle runs");
+    let output = Command::new(oracle())
+        .args(files)
+        .output()
+        .expect("oracle runs");
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "libmodsecurity did not load the files: {text}");
+    assert!(
+        output.status.success(),
+        "libmodsecurity did not load the files: {text}"
+    );
     let counts: Vec<(usize, usize)> = text
         .lines()
         .map(|line| {
-            let fields: Vec<usize> = line.split_whitespace().skip(2).map(|n| n.parse().unwrap()).collect();
+            let fields: Vec<usize> = line
+                .split_whitespace()
+                .skip(2)
+                .map(|n| n.parse().unwrap())
+                .collect();
             (fields[0], fields[1])
         })
         .collect();
@@ -47,7 +64,8 @@ fn libmodsecurity_counts(files: &[PathBuf]) -> Vec<(usize, usize)> {
 
 fn secrules_counts(files: &[PathBuf]) -> Vec<(usize, usize)> {
     let sources: Vec<RuleSource> = files.iter().cloned().map(RuleSource::File).collect();
-    let ruleset = Ruleset::load(&sources).unwrap_or_else(|e| panic!("secrules does not load the rule set: {e}"));
+    let ruleset = Ruleset::load(&sources)
+        .unwrap_or_else(|e| panic!("secrules does not load the rule set: {e}"));
     let rules = ruleset.loaded_rule_count_per_phase();
     let markers = ruleset.marker_count_per_phase();
     (0..5).map(|i| (rules[i], markers[i])).collect()

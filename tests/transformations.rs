@@ -7,7 +7,9 @@
 
 use std::borrow::Cow;
 
-use secrules::engine::transformations::{apply, apply_with_map, unicode_map, Transformation, UnicodeMap};
+use secrules::engine::transformations::{
+    apply, apply_with_map, unicode_map, Transformation, UnicodeMap,
+};
 
 const CASES: &str = include_str!("data/transformations.tsv");
 const MAPPING: &str = include_str!("data/unicode.mapping");
@@ -24,8 +26,13 @@ fn unescape(field: &str, line: usize) -> Vec<u8> {
         }
         match bytes.get(i + 1) {
             Some(b'x') => {
-                let hex = field.get(i + 2..i + 4).unwrap_or_else(|| panic!("line {line}: short \\x escape"));
-                out.push(u8::from_str_radix(hex, 16).unwrap_or_else(|_| panic!("line {line}: bad \\x{hex}")));
+                let hex = field
+                    .get(i + 2..i + 4)
+                    .unwrap_or_else(|| panic!("line {line}: short \\x escape"));
+                out.push(
+                    u8::from_str_radix(hex, 16)
+                        .unwrap_or_else(|_| panic!("line {line}: bad \\x{hex}")),
+                );
                 i += 4;
                 continue;
             }
@@ -66,7 +73,10 @@ fn transformations_behave_as_modsecurity_v3() {
         }
         let fields: Vec<&str> = line.split('\t').collect();
         let [chain, input, expected] = fields[..] else {
-            panic!("line {line_no}: want 3 tab-separated fields, got {}", fields.len());
+            panic!(
+                "line {line_no}: want 3 tab-separated fields, got {}",
+                fields.len()
+            );
         };
         let mut map: Option<UnicodeMap> = None;
         let chain: Vec<Transformation> = chain
@@ -74,9 +84,12 @@ fn transformations_behave_as_modsecurity_v3() {
             .map(|name| {
                 let name = match name.split_once('@') {
                     Some((name, codepage)) => {
-                        let codepage = codepage.parse().unwrap_or_else(|_| panic!("line {line_no}: bad code page"));
+                        let codepage = codepage
+                            .parse()
+                            .unwrap_or_else(|_| panic!("line {line_no}: bad code page"));
                         map = Some(
-                            unicode_map::parse(MAPPING, codepage).unwrap_or_else(|e| panic!("line {line_no}: {e}")),
+                            unicode_map::parse(MAPPING, codepage)
+                                .unwrap_or_else(|e| panic!("line {line_no}: {e}")),
                         );
                         name
                     }
@@ -103,7 +116,12 @@ fn transformations_behave_as_modsecurity_v3() {
         }
         ran += 1;
     }
-    assert!(failures.is_empty(), "{} failing cases:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failing cases:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert_eq!(ran, CASE_COUNT);
 }
 
@@ -114,10 +132,19 @@ fn every_name_round_trips_and_matches_case_insensitively() {
     for name in TRANSFORMATION_NAMES {
         let t = Transformation::from_name(name).unwrap();
         assert_eq!(t.name(), name);
-        assert_eq!(Transformation::from_name(&name.to_ascii_uppercase()).unwrap(), t);
+        assert_eq!(
+            Transformation::from_name(&name.to_ascii_uppercase()).unwrap(),
+            t
+        );
     }
-    assert_eq!(Transformation::from_name("normalisePath").unwrap(), Transformation::NormalizePath);
-    assert_eq!(Transformation::from_name("normalisePathWin").unwrap(), Transformation::NormalizePathWin);
+    assert_eq!(
+        Transformation::from_name("normalisePath").unwrap(),
+        Transformation::NormalizePath
+    );
+    assert_eq!(
+        Transformation::from_name("normalisePathWin").unwrap(),
+        Transformation::NormalizePathWin
+    );
     assert!(Transformation::from_name("none").is_err());
     assert!(Transformation::from_name("urlDecodeUnicode").is_err());
 }
@@ -127,7 +154,10 @@ fn every_name_round_trips_and_matches_case_insensitively() {
 #[test]
 fn no_transformation_panics_on_any_short_input() {
     let alphabet = b"\\%u&#x;/.*-<!>=0fF9A\x00\xc3\xa9\xe2\xf0\x80\xff+ \n";
-    let all: Vec<Transformation> = TRANSFORMATION_NAMES.iter().map(|n| Transformation::from_name(n).unwrap()).collect();
+    let all: Vec<Transformation> = TRANSFORMATION_NAMES
+        .iter()
+        .map(|n| Transformation::from_name(n).unwrap())
+        .collect();
     let map = unicode_map::parse(MAPPING, 20127).unwrap();
     let mut input = Vec::new();
     let mut count = 0u64;

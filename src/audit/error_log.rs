@@ -26,16 +26,30 @@ pub struct MatchedValue {
 }
 
 /// The line for `rule`'s match; `blocked` is the status when the rule denied the request.
-pub fn line(rule: &Rule, blocked: Option<u16>, matched: &MatchedValue, ctx: &EvalContext) -> String {
+pub fn line(
+    rule: &Rule,
+    blocked: Option<u16>,
+    matched: &MatchedValue,
+    ctx: &EvalContext,
+) -> String {
     let mut out = String::with_capacity(512);
     match blocked {
         Some(status) => {
-            let _ = write!(out, "ModSecurity: Access denied with code {status} (phase {}). ", rule.phase);
+            let _ = write!(
+                out,
+                "ModSecurity: Access denied with code {status} (phase {}). ",
+                rule.phase
+            );
         }
         None => out.push_str("ModSecurity: Warning. "),
     }
     if matched.operator == "UnconditionalMatch" && matched.variable.is_empty() {
         out.push_str("Unconditional match in SecAction.");
+    } else if matched.operator == "DetectSQLi" {
+        // libmodsecurity's own wording for the libinjection operators.
+        out.push_str("detected SQLi using libinjection.");
+    } else if matched.operator == "DetectXSS" {
+        out.push_str("detected XSS using libinjection.");
     } else {
         let _ = write!(
             out,
@@ -47,7 +61,9 @@ pub fn line(rule: &Rule, blocked: Option<u16>, matched: &MatchedValue, ctx: &Eva
         );
     }
     let expand = |m: &Option<crate::engine::macros::Macro>| {
-        m.as_ref().map(|m| String::from_utf8_lossy(&m.expand(ctx)).into_owned()).unwrap_or_default()
+        m.as_ref()
+            .map(|m| String::from_utf8_lossy(&m.expand(ctx)).into_owned())
+            .unwrap_or_default()
     };
     let meta = &rule.metadata;
     let _ = write!(out, " [file \"{}\"]", rule.file);
@@ -64,9 +80,21 @@ pub fn line(rule: &Rule, blocked: Option<u16>, matched: &MatchedValue, ctx: &Eva
         let _ = write!(out, " [tag \"{tag}\"]");
     }
     let request = ctx.request;
-    let _ = write!(out, " [hostname \"{}\"]", String::from_utf8_lossy(request.hostname()));
-    let _ = write!(out, " [uri \"{}\"]", limit_to(200, &String::from_utf8_lossy(request.path())));
-    let _ = write!(out, " [unique_id \"{}\"]", String::from_utf8_lossy(request.unique_id()));
+    let _ = write!(
+        out,
+        " [hostname \"{}\"]",
+        String::from_utf8_lossy(request.hostname())
+    );
+    let _ = write!(
+        out,
+        " [uri \"{}\"]",
+        limit_to(200, &String::from_utf8_lossy(request.path()))
+    );
+    let _ = write!(
+        out,
+        " [unique_id \"{}\"]",
+        String::from_utf8_lossy(request.unique_id())
+    );
     out.push_str(" [ref \"\"]");
     hex_escaped(out.as_bytes(), false)
 }
@@ -103,7 +131,10 @@ mod tests {
     fn limits_and_escapes() {
         assert_eq!(limit_to(3, "abcdef"), "abc (3 characters omitted)");
         assert_eq!(limit_to(6, "abcdef"), "abcdef");
-        assert_eq!(hex_escaped(b"a\nb\x7f\xff\"c", false), "a\\x0ab\\x7f\\xff\"c");
+        assert_eq!(
+            hex_escaped(b"a\nb\x7f\xff\"c", false),
+            "a\\x0ab\\x7f\\xff\"c"
+        );
         assert_eq!(hex_escaped(b"[id \"9\"]\\", true), "[id \\x229\\x22]\\x5c");
     }
 }

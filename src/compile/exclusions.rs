@@ -18,7 +18,11 @@ impl Which {
     fn selects(&self, rule: &super::Rule) -> bool {
         match self {
             Which::Rules(selector) => selector.selects(rule.id, &rule.metadata.tags),
-            Which::Msg(msg) => rule.metadata.msg.as_ref().is_some_and(|m| m.literal() == Some(msg.as_str())),
+            Which::Msg(msg) => rule
+                .metadata
+                .msg
+                .as_ref()
+                .is_some_and(|m| m.literal() == Some(msg.as_str())),
         }
     }
 }
@@ -37,7 +41,11 @@ pub fn is_exclusion(directive: &Directive) -> bool {
 }
 
 /// Handles the directive if it is one of the exclusion directives; Ok(false) if it is not.
-pub fn apply(ruleset: &mut Ruleset, directive: &Directive, defaults: &[Option<DefaultAction>; 5]) -> Result<bool, String> {
+pub fn apply(
+    ruleset: &mut Ruleset,
+    directive: &Directive,
+    defaults: &[Option<DefaultAction>; 5],
+) -> Result<bool, String> {
     let name = directive.name.to_ascii_lowercase();
     let args = &directive.args;
     if name == "secruleupdateactionbyid" {
@@ -60,14 +68,22 @@ pub fn apply(ruleset: &mut Ruleset, directive: &Directive, defaults: &[Option<De
     }
     let (which, targets) = match name.as_str() {
         "secruleremovebyid" => (Which::Rules(RuleSelector::Ids(id_list(args)?)), None),
-        "secruleremovebytag" => (Which::Rules(RuleSelector::Tag(one(args, &directive.name)?)), None),
+        "secruleremovebytag" => (
+            Which::Rules(RuleSelector::Tag(one(args, &directive.name)?)),
+            None,
+        ),
         "secruleremovebymsg" => (Which::Msg(one(args, &directive.name)?), None),
         "secruleupdatetargetbyid" | "secruleupdatetargetbytag" | "secruleupdatetargetbymsg" => {
             let [rules, targets] = args.as_slice() else {
-                return Err(format!("{} takes RULES \"TARGETS\" (replacing a target is not supported)", directive.name));
+                return Err(format!(
+                    "{} takes RULES \"TARGETS\" (replacing a target is not supported)",
+                    directive.name
+                ));
             };
             let which = match name.as_str() {
-                "secruleupdatetargetbyid" => Which::Rules(RuleSelector::Ids(id_list(std::slice::from_ref(rules))?)),
+                "secruleupdatetargetbyid" => {
+                    Which::Rules(RuleSelector::Ids(id_list(std::slice::from_ref(rules))?))
+                }
                 "secruleupdatetargetbytag" => Which::Rules(RuleSelector::Tag(rules.clone())),
                 _ => Which::Msg(rules.clone()),
             };
@@ -102,10 +118,17 @@ fn one(args: &[String], directive: &str) -> Result<String, String> {
 /// `1 2 10-20` (one argument or several).
 fn id_list(args: &[String]) -> Result<Vec<(u64, u64)>, String> {
     let mut ranges = Vec::new();
-    for item in args.iter().flat_map(|a| a.split([' ', ','])).filter(|s| !s.is_empty()) {
+    for item in args
+        .iter()
+        .flat_map(|a| a.split([' ', ',']))
+        .filter(|s| !s.is_empty())
+    {
         let bad = || format!("\"{item}\" is not a rule id or id range");
         let range = match item.split_once('-') {
-            Some((low, high)) => (low.parse().map_err(|_| bad())?, high.parse().map_err(|_| bad())?),
+            Some((low, high)) => (
+                low.parse().map_err(|_| bad())?,
+                high.parse().map_err(|_| bad())?,
+            ),
             None => {
                 let id = item.parse().map_err(|_| bad())?;
                 (id, id)

@@ -21,7 +21,11 @@ pub enum RuleSource {
     File(PathBuf),
     /// SecLang text written in nginx.conf (`secrule`, `modsecurity_rules`), with the
     /// configuration file and line it was written at, for error messages and log lines.
-    Inline { text: String, origin: String, line: usize },
+    Inline {
+        text: String,
+        origin: String,
+        line: usize,
+    },
 }
 
 /// A configuration error a person can act on: where, and why.
@@ -122,7 +126,10 @@ pub struct ArgumentSettings {
 
 impl Default for ArgumentSettings {
     fn default() -> Self {
-        ArgumentSettings { separator: b'&', limit: 1000 }
+        ArgumentSettings {
+            separator: b'&',
+            limit: 1000,
+        }
     }
 }
 
@@ -175,7 +182,9 @@ impl Ruleset {
             match directive.name.to_ascii_lowercase().as_str() {
                 "secdefaultaction" => {
                     let [actions] = directive.args.as_slice() else {
-                        return Err(error("SecDefaultAction takes one argument: \"actions\"".into()));
+                        return Err(error(
+                            "SecDefaultAction takes one argument: \"actions\"".into(),
+                        ));
                     };
                     let (phase, default) = DefaultAction::parse(actions).map_err(error)?;
                     defaults[phase as usize - 1] = Some(default);
@@ -184,7 +193,8 @@ impl Ruleset {
                     let [name] = directive.args.as_slice() else {
                         return Err(error("SecMarker takes one name".into()));
                     };
-                    let name: std::sync::Arc<str> = std::sync::Arc::from(name.trim_matches('\'').trim());
+                    let name: std::sync::Arc<str> =
+                        std::sync::Arc::from(name.trim_matches('\'').trim());
                     // skipAfter works within a phase, so every phase gets the marker.
                     for phase in ruleset.phases.iter_mut() {
                         phase.push(Entry::Marker(name.clone()));
@@ -216,7 +226,10 @@ impl Ruleset {
                 _ => {
                     let handled = settings::apply(&mut ruleset, &directive).map_err(error)?;
                     if !handled {
-                        return Err(error(format!("unknown or unsupported directive \"{}\"", directive.name)));
+                        return Err(error(format!(
+                            "unknown or unsupported directive \"{}\"",
+                            directive.name
+                        )));
                     }
                 }
             }
@@ -229,7 +242,8 @@ impl Ruleset {
             });
         }
         for directive in &exclusion_directives {
-            exclusions::apply(&mut ruleset, directive, &defaults).map_err(|reason| directive.span.error(reason))?;
+            exclusions::apply(&mut ruleset, directive, &defaults)
+                .map_err(|reason| directive.span.error(reason))?;
         }
         ruleset.collections = std::sync::Arc::new(crate::engine::collections::Store::new(
             std::time::Duration::from_secs(ruleset.collection_timeout),
@@ -261,7 +275,9 @@ impl Ruleset {
         &self.collections
     }
 
-    pub fn unicode_map(&self) -> Option<&std::sync::Arc<crate::engine::transformations::UnicodeMap>> {
+    pub fn unicode_map(
+        &self,
+    ) -> Option<&std::sync::Arc<crate::engine::transformations::UnicodeMap>> {
         self.unicode_map.as_ref()
     }
 
@@ -279,7 +295,12 @@ impl Ruleset {
 
     /// Rules per phase, a chain counting once.
     pub fn rule_count_per_phase(&self) -> [usize; 5] {
-        std::array::from_fn(|i| self.phases[i].iter().filter(|e| matches!(e, Entry::Rule(_))).count())
+        std::array::from_fn(|i| {
+            self.phases[i]
+                .iter()
+                .filter(|e| matches!(e, Entry::Rule(_)))
+                .count()
+        })
     }
 
     /// Rules per phase as loaded, before `SecRuleRemove*` (libmodsecurity's count).
@@ -289,7 +310,12 @@ impl Ruleset {
 
     /// `SecMarker`s per phase (each marker is in every phase, as in libmodsecurity).
     pub fn marker_count_per_phase(&self) -> [usize; 5] {
-        std::array::from_fn(|i| self.phases[i].iter().filter(|e| matches!(e, Entry::Marker(_))).count())
+        std::array::from_fn(|i| {
+            self.phases[i]
+                .iter()
+                .filter(|e| matches!(e, Entry::Marker(_)))
+                .count()
+        })
     }
 
     /// Rules with a pattern only the backtracking regex engine runs (PCRE2, bounded by its match
@@ -298,7 +324,11 @@ impl Ruleset {
         let mut found = Vec::new();
         for entry in self.phases.iter().flatten() {
             if let Entry::Rule(rule) = entry {
-                if rule.links.iter().any(|link| link.operator.is_backtracking()) {
+                if rule
+                    .links
+                    .iter()
+                    .any(|link| link.operator.is_backtracking())
+                {
                     found.push((rule.id, &*rule.file, rule.line));
                 }
             }
@@ -317,7 +347,11 @@ mod tests {
     use super::*;
 
     fn load(text: &str) -> Result<Ruleset, ConfigError> {
-        Ruleset::load(&[RuleSource::Inline { text: text.to_string(), origin: "/etc/nginx/nginx.conf".into(), line: 10 }])
+        Ruleset::load(&[RuleSource::Inline {
+            text: text.to_string(),
+            origin: "/etc/nginx/nginx.conf".into(),
+            line: 10,
+        }])
     }
 
     #[test]
@@ -342,12 +376,24 @@ mod tests {
             ("SecRule ARGS \"@rx x\" \"id:1,frob\"", 10, "frob"),
             ("SecRule ARGS \"@rx (\" \"id:1\"", 10, "does not compile"),
             ("SecRule ARGS \"@rx x\" \"phase:1\"", 10, "id"),
-            ("SecRule ARGS \"@rx x\" \"id:1\"\nSecRule ARGS \"@rx y\" \"id:1\"", 11, "already used"),
+            (
+                "SecRule ARGS \"@rx x\" \"id:1\"\nSecRule ARGS \"@rx y\" \"id:1\"",
+                11,
+                "already used",
+            ),
             ("SecRule ARGS \"@rx x\" \"id:1,chain\"", 10, "chain"),
             ("SecFoo On", 10, "SecFoo"),
             ("SecRule ARGS \"@rx x\" \"id:1,t:nothing\"", 10, "nothing"),
-            ("SecRule REMOTE_ADDR:x \"@rx x\" \"id:1\"", 10, "not a collection"),
-            ("SecRule ARGS \"@rx x\" \\\n   \"id:1,\\\n  msg:'unterminated\"", 10, "quote"),
+            (
+                "SecRule REMOTE_ADDR:x \"@rx x\" \"id:1\"",
+                10,
+                "not a collection",
+            ),
+            (
+                "SecRule ARGS \"@rx x\" \\\n   \"id:1,\\\n  msg:'unterminated\"",
+                10,
+                "quote",
+            ),
         ];
         for (text, line, reason) in cases {
             let error = load(text).expect_err(text);

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::engine::actions::{Ctl, Disruptive, ExpireVar, InitCol, RuleActions, RuleMetadata, SetVar};
+use crate::engine::actions::{
+    Ctl, Disruptive, ExpireVar, InitCol, RuleActions, RuleMetadata, SetVar,
+};
 use crate::engine::operators::Operator;
 use crate::engine::transformations::Transformation;
 use crate::engine::variables::{parse_targets, Target};
@@ -60,16 +62,27 @@ impl DefaultAction {
     pub fn parse(text: &str) -> Result<(u8, DefaultAction), String> {
         let actions = RuleActions::parse(text)?;
         let phase = actions.phase.ok_or("SecDefaultAction must name a phase")?;
-        if actions.id.is_some() || actions.chain || actions.skip_after.is_some() || !actions.setvars.is_empty() {
+        if actions.id.is_some()
+            || actions.chain
+            || actions.skip_after.is_some()
+            || !actions.setvars.is_empty()
+        {
             return Err("SecDefaultAction may not use id, chain, skipAfter or setvar".into());
         }
-        let disruptive = actions.disruptive.ok_or("SecDefaultAction must name a disruptive action (pass, deny)")?;
+        let disruptive = actions
+            .disruptive
+            .ok_or("SecDefaultAction must name a disruptive action (pass, deny)")?;
         if disruptive == Disruptive::Block {
             return Err("SecDefaultAction cannot be block".into());
         }
         Ok((
             phase,
-            DefaultAction { disruptive, status: actions.status, log: actions.log, transformations: actions.transformations },
+            DefaultAction {
+                disruptive,
+                status: actions.status,
+                log: actions.log,
+                transformations: actions.transformations,
+            },
         ))
     }
 }
@@ -81,7 +94,13 @@ impl RuleLink {
             let [actions] = directive.args.as_slice() else {
                 return Err("SecAction takes one argument: \"actions\"".into());
             };
-            (Vec::new(), Operator::UnconditionalMatch, false, String::new(), actions.as_str())
+            (
+                Vec::new(),
+                Operator::UnconditionalMatch,
+                false,
+                String::new(),
+                actions.as_str(),
+            )
         } else {
             let (variables, operator, actions) = match directive.args.as_slice() {
                 [v, o] => (v, o, ""),
@@ -91,12 +110,20 @@ impl RuleLink {
             let (negated, name, parameter) = split_operator(operator);
             // Name the rule in operator errors: a bad regex is easier to find by its rule id.
             let id = RuleActions::parse(actions).ok().and_then(|a| a.id);
-            let base_dir = std::path::Path::new(&*directive.span.file).parent().unwrap_or(std::path::Path::new("/"));
+            let base_dir = std::path::Path::new(&*directive.span.file)
+                .parent()
+                .unwrap_or(std::path::Path::new("/"));
             let compiled = Operator::compile(name, parameter, base_dir).map_err(|e| match id {
                 Some(id) => format!("rule {id}: {e}"),
                 None => e,
             })?;
-            (parse_targets(variables)?, compiled, negated, parameter.to_string(), actions)
+            (
+                parse_targets(variables)?,
+                compiled,
+                negated,
+                parameter.to_string(),
+                actions,
+            )
         };
         let mut actions = RuleActions::parse(actions)?;
         Ok(RuleLink {
@@ -155,13 +182,19 @@ fn split_operator(text: &str) -> (bool, &str, &str) {
 impl Rule {
     /// A rule from its first link, which carries the rule's metadata and disruptive action;
     /// `defaults` are the `SecDefaultAction`s in force, by phase.
-    pub fn start(mut link: RuleLink, span: &Span, defaults: &[Option<DefaultAction>; 5]) -> Result<Rule, String> {
+    pub fn start(
+        mut link: RuleLink,
+        span: &Span,
+        defaults: &[Option<DefaultAction>; 5],
+    ) -> Result<Rule, String> {
         let actions = &link.actions;
         let id = actions.id.ok_or("a rule must have an \"id\" action")?;
         let phase = actions.phase.unwrap_or(2);
         let default = defaults[phase as usize - 1].as_ref();
         let (disruptive, default_status) = match actions.disruptive {
-            Some(Disruptive::Block) => default.map_or((Disruptive::Pass, None), |d| (d.disruptive, d.status)),
+            Some(Disruptive::Block) => {
+                default.map_or((Disruptive::Pass, None), |d| (d.disruptive, d.status))
+            }
             Some(disruptive) => (disruptive, None),
             None => (Disruptive::Pass, None),
         };
@@ -185,10 +218,18 @@ impl Rule {
     }
 
     /// Appends the next link of a chain.
-    pub fn push_link(&mut self, mut link: RuleLink, defaults: &[Option<DefaultAction>; 5]) -> Result<(), String> {
+    pub fn push_link(
+        &mut self,
+        mut link: RuleLink,
+        defaults: &[Option<DefaultAction>; 5],
+    ) -> Result<(), String> {
         link.inherit_transformations(defaults[self.phase as usize - 1].as_ref());
         let actions = &link.actions;
-        if actions.id.is_some() || actions.phase.is_some() || actions.disruptive.is_some() || actions.skip_after.is_some() {
+        if actions.id.is_some()
+            || actions.phase.is_some()
+            || actions.disruptive.is_some()
+            || actions.skip_after.is_some()
+        {
             return Err(format!(
                 "a chained rule (after rule {}) may not set id, phase, skipAfter or a disruptive action",
                 self.id
@@ -203,7 +244,9 @@ impl Rule {
     /// `skip` (past the next `count` rules; markers do not count).
     pub fn continuation(&self, index: usize, entries: &[Entry]) -> Option<usize> {
         if let Some(marker) = &self.skip_after {
-            let found = entries[index + 1..].iter().position(|e| matches!(e, Entry::Marker(m) if **m == **marker));
+            let found = entries[index + 1..]
+                .iter()
+                .position(|e| matches!(e, Entry::Marker(m) if **m == **marker));
             return Some(found.map_or(entries.len(), |offset| index + 1 + offset + 1));
         }
         let count = self.skip?;
@@ -221,15 +264,23 @@ impl Rule {
     /// `SecRuleUpdateActionById`: the new disruptive action, status, metadata, `log`,
     /// `skipAfter` replace the rule's; tags, `setvar`, `ctl` and the other per-match actions are
     /// added; transformations are added, or replaced when the list has `t:none`.
-    pub fn update_actions(&mut self, text: &str, defaults: &[Option<DefaultAction>; 5]) -> Result<(), String> {
+    pub fn update_actions(
+        &mut self,
+        text: &str,
+        defaults: &[Option<DefaultAction>; 5],
+    ) -> Result<(), String> {
         let mut actions = RuleActions::parse(text)?;
-        if actions.id.is_some_and(|id| id != self.id) || actions.phase.is_some_and(|p| p != self.phase) || actions.chain {
+        if actions.id.is_some_and(|id| id != self.id)
+            || actions.phase.is_some_and(|p| p != self.phase)
+            || actions.chain
+        {
             return Err("SecRuleUpdateActionById cannot change a rule's id, phase or chain".into());
         }
         let default = defaults[self.phase as usize - 1].as_ref();
         match actions.disruptive {
             Some(Disruptive::Block) => {
-                (self.disruptive, self.status) = default.map_or((Disruptive::Pass, None), |d| (d.disruptive, d.status));
+                (self.disruptive, self.status) =
+                    default.map_or((Disruptive::Pass, None), |d| (d.disruptive, d.status));
             }
             Some(disruptive) => self.disruptive = disruptive,
             None => {}

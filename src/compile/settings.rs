@@ -15,15 +15,22 @@ pub fn apply(ruleset: &mut Ruleset, directive: &Directive) -> Result<bool, Strin
                 "on" => EngineMode::On,
                 "off" => EngineMode::Off,
                 "detectiononly" => EngineMode::DetectionOnly,
-                other => return Err(format!("SecRuleEngine: \"{other}\" is not On, Off or DetectionOnly")),
+                other => {
+                    return Err(format!(
+                        "SecRuleEngine: \"{other}\" is not On, Off or DetectionOnly"
+                    ))
+                }
             });
         }
         "secrequestbodyaccess" => ruleset.request_body.access = on_off(directive)?,
         "secrequestbodylimit" => ruleset.request_body.limit = size(directive)?,
         "secrequestbodynofileslimit" => ruleset.request_body.no_files_limit = size(directive)?,
-        "secrequestbodyjsondepthlimit" => ruleset.request_body.json_depth_limit = positive(directive)?,
+        "secrequestbodyjsondepthlimit" => {
+            ruleset.request_body.json_depth_limit = positive(directive)?
+        }
         "secrequestbodylimitaction" => {
-            ruleset.request_body.limit_action = match one(directive)?.to_ascii_lowercase().as_str() {
+            ruleset.request_body.limit_action = match one(directive)?.to_ascii_lowercase().as_str()
+            {
                 "reject" => BodyLimitAction::Reject,
                 "processpartial" => BodyLimitAction::ProcessPartial,
                 _ => return Err("SecRequestBodyLimitAction takes Reject or ProcessPartial".into()),
@@ -46,12 +53,20 @@ pub fn apply(ruleset: &mut Ruleset, directive: &Directive) -> Result<bool, Strin
             let [path, codepage] = args else {
                 return Err("SecUnicodeMapFile takes a file and a code page".into());
             };
-            let codepage: u32 = codepage.parse().map_err(|_| format!("SecUnicodeMapFile: \"{codepage}\" is not a code page number"))?;
-            let base = std::path::Path::new(&*directive.span.file).parent().unwrap_or(std::path::Path::new("/"));
+            let codepage: u32 = codepage.parse().map_err(|_| {
+                format!("SecUnicodeMapFile: \"{codepage}\" is not a code page number")
+            })?;
+            let base = std::path::Path::new(&*directive.span.file)
+                .parent()
+                .unwrap_or(std::path::Path::new("/"));
             let file = base.join(path);
-            let text = std::fs::read(&file).map_err(|e| format!("SecUnicodeMapFile: cannot read {}: {e}", file.display()))?;
-            let map = crate::engine::transformations::unicode_map::parse(&String::from_utf8_lossy(&text), codepage)
-                .map_err(|e| format!("SecUnicodeMapFile {}: {e}", file.display()))?;
+            let text = std::fs::read(&file)
+                .map_err(|e| format!("SecUnicodeMapFile: cannot read {}: {e}", file.display()))?;
+            let map = crate::engine::transformations::unicode_map::parse(
+                &String::from_utf8_lossy(&text),
+                codepage,
+            )
+            .map_err(|e| format!("SecUnicodeMapFile {}: {e}", file.display()))?;
             ruleset.unicode_map = Some(std::sync::Arc::new(map));
         }
         "secargumentslimit" => ruleset.arguments.limit = positive(directive)?,
@@ -62,7 +77,8 @@ pub fn apply(ruleset: &mut Ruleset, directive: &Directive) -> Result<bool, Strin
         "secresponsebodyaccess" => ruleset.response_body.access = on_off(directive)?,
         "secresponsebodylimit" => ruleset.response_body.limit = size(directive)?,
         "secresponsebodylimitaction" => {
-            ruleset.response_body.limit_action = match one(directive)?.to_ascii_lowercase().as_str() {
+            ruleset.response_body.limit_action = match one(directive)?.to_ascii_lowercase().as_str()
+            {
                 "reject" => BodyLimitAction::Reject,
                 "processpartial" => BodyLimitAction::ProcessPartial,
                 _ => return Err("SecResponseBodyLimitAction takes Reject or ProcessPartial".into()),
@@ -77,7 +93,11 @@ pub fn apply(ruleset: &mut Ruleset, directive: &Directive) -> Result<bool, Strin
                 ruleset.response_body.mime_types.clear();
                 ruleset.response_body.mime_types_set = true;
             }
-            ruleset.response_body.mime_types.extend(args.iter().flat_map(|a| a.split_whitespace()).map(str::to_ascii_lowercase));
+            ruleset.response_body.mime_types.extend(
+                args.iter()
+                    .flat_map(|a| a.split_whitespace())
+                    .map(str::to_ascii_lowercase),
+            );
         }
         "secresponsebodymimetypesclear" => {
             ruleset.response_body.mime_types.clear();
@@ -97,8 +117,11 @@ pub fn apply(ruleset: &mut Ruleset, directive: &Directive) -> Result<bool, Strin
             one(directive)?;
         }
         // Off is what this engine does: no audit log yet, no status reporting ever.
-        "secauditengine" | "secstatusengine" if args.len() == 1 && args[0].eq_ignore_ascii_case("off") => {}
-        "secauditengine" => return Err("SecAuditEngine: only Off is supported yet (no audit log)".into()),
+        "secauditengine" | "secstatusengine"
+            if args.len() == 1 && args[0].eq_ignore_ascii_case("off") => {}
+        "secauditengine" => {
+            return Err("SecAuditEngine: only Off is supported yet (no audit log)".into())
+        }
         "secstatusengine" => return Err("SecStatusEngine: only Off is supported".into()),
         _ => return Ok(false),
     }
@@ -122,7 +145,9 @@ fn on_off(directive: &Directive) -> Result<bool, String> {
 
 fn size(directive: &Directive) -> Result<usize, String> {
     let value = one(directive)?;
-    value.parse().map_err(|_| format!("{}: \"{value}\" is not a size in bytes", directive.name))
+    value
+        .parse()
+        .map_err(|_| format!("{}: \"{value}\" is not a size in bytes", directive.name))
 }
 
 fn positive(directive: &Directive) -> Result<usize, String> {

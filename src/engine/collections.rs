@@ -58,7 +58,10 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     pub fn new(timeout: Duration) -> Store {
-        Store { records: Mutex::default(), timeout }
+        Store {
+            records: Mutex::default(),
+            timeout,
+        }
     }
 
     /// The live variables of a record, lower-case names.
@@ -68,7 +71,10 @@ impl Store {
         let Some(record) = records.get(&(collection, key.to_vec())) else {
             return Vec::new();
         };
-        if record.updated.is_some_and(|u| now.duration_since(u) > self.timeout) {
+        if record
+            .updated
+            .is_some_and(|u| now.duration_since(u) > self.timeout)
+        {
             return Vec::new();
         }
         record
@@ -108,13 +114,20 @@ impl Store {
             let timeout = self.timeout;
             records.retain(|_, r| r.updated.is_some_and(|u| now.duration_since(u) <= timeout));
             if records.len() >= MAX_RECORDS {
-                if let Some(oldest) = records.iter().min_by_key(|(_, r)| r.updated).map(|(k, _)| k.clone()) {
+                if let Some(oldest) = records
+                    .iter()
+                    .min_by_key(|(_, r)| r.updated)
+                    .map(|(k, _)| k.clone())
+                {
                     records.remove(&oldest);
                 }
             }
         }
         let record = records.entry((collection, key.to_vec())).or_default();
-        if record.updated.is_some_and(|u| now.duration_since(u) > self.timeout) {
+        if record
+            .updated
+            .is_some_and(|u| now.duration_since(u) > self.timeout)
+        {
             record.vars.clear();
         }
         change(record);
@@ -136,7 +149,10 @@ mod tests {
         assert!(store.read(Collection::Global, b"192.0.2.1").is_empty());
         store.expire(Collection::Ip, b"192.0.2.1", "blocked", 0);
         std::thread::sleep(Duration::from_millis(5));
-        assert_eq!(store.read(Collection::Ip, b"192.0.2.1"), vec![("hits".to_string(), b"3".to_vec())]);
+        assert_eq!(
+            store.read(Collection::Ip, b"192.0.2.1"),
+            vec![("hits".to_string(), b"3".to_vec())]
+        );
         store.write(Collection::Ip, b"192.0.2.1", "hits", None);
         assert!(store.read(Collection::Ip, b"192.0.2.1").is_empty());
 

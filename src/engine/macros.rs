@@ -24,14 +24,19 @@ impl Macro {
                 parts.push(Part::Literal(rest[..start].to_string()));
             }
             let after = &rest[start + 2..];
-            let end = after.find('}').ok_or_else(|| format!("unterminated macro in \"{text}\""))?;
+            let end = after
+                .find('}')
+                .ok_or_else(|| format!("unterminated macro in \"{text}\""))?;
             let reference = &after[..end];
             let (name, key) = match reference.split_once(['.', ':']) {
                 Some((name, key)) => (name, Some(key.to_string())),
                 None => (reference, None),
             };
             Variable::from_name(name).map_err(|e| format!("in macro %{{{reference}}}: {e}"))?;
-            parts.push(Part::Variable { name: name.to_string(), key });
+            parts.push(Part::Variable {
+                name: name.to_string(),
+                key,
+            });
             rest = &after[end + 1..];
         }
         if !rest.is_empty() {
@@ -42,7 +47,9 @@ impl Macro {
 
     /// Whether the text refers to variable `name` (case-insensitive).
     pub fn mentions(&self, name: &str) -> bool {
-        self.parts.iter().any(|p| matches!(p, Part::Variable { name: n, .. } if n.eq_ignore_ascii_case(name)))
+        self.parts
+            .iter()
+            .any(|p| matches!(p, Part::Variable { name: n, .. } if n.eq_ignore_ascii_case(name)))
     }
 
     /// The text, when it holds no macro.

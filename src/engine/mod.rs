@@ -97,7 +97,10 @@ impl TransactionState {
         if collection == collections::Collection::Tx {
             return self.tx.get(name).cloned();
         }
-        self.persistent(collection).into_iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.persistent(collection)
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
     }
 
     /// Sets (Some) or deletes (None) a variable; writes to a collection not opened are dropped,
@@ -192,7 +195,10 @@ impl Transaction {
     /// never in DetectionOnly, and with the engine Off no rule runs at all.
     pub fn run_phase(&mut self, phase: u8, request: &dyn RequestView) -> Option<Intervention> {
         // The logging phase runs even after a deny, as in ModSecurity; nothing else does.
-        if self.mode() == EngineMode::Off || (self.intervened && phase != 5) || !(1..=5).contains(&phase) {
+        if self.mode() == EngineMode::Off
+            || (self.intervened && phase != 5)
+            || !(1..=5).contains(&phase)
+        {
             return None;
         }
         let ruleset = Arc::clone(&self.ruleset);
@@ -204,7 +210,12 @@ impl Transaction {
             let Entry::Rule(rule) = entry else {
                 continue;
             };
-            if self.overrides.removed_rules.iter().any(|r| r.selects(rule.id, &rule.metadata.tags)) {
+            if self
+                .overrides
+                .removed_rules
+                .iter()
+                .any(|r| r.selects(rule.id, &rule.metadata.tags))
+            {
                 continue;
             }
             self.state.current_rule = Some((rule.id, Arc::clone(&rule.metadata)));
@@ -219,18 +230,32 @@ impl Transaction {
                 return None;
             }
             // In phase 5 the response is gone: a deny there can only be logged.
-            let blocking = matches!(rule.disruptive, Disruptive::Deny | Disruptive::Drop) && mode == EngineMode::On && phase != 5;
+            let blocking = matches!(rule.disruptive, Disruptive::Deny | Disruptive::Drop)
+                && mode == EngineMode::On
+                && phase != 5;
             let status = rule.status.unwrap_or(403);
             if rule.log {
-                let ctx = EvalContext { request, state: &self.state };
+                let ctx = EvalContext {
+                    request,
+                    state: &self.state,
+                };
                 let text = error_log::line(rule, blocking.then_some(status), &matched, &ctx);
-                let level = if blocking { LogLevel::Error } else { LogLevel::Info };
+                let level = if blocking {
+                    LogLevel::Error
+                } else {
+                    LogLevel::Info
+                };
                 self.log.push(LogMessage { level, text });
             }
             if blocking {
                 self.intervened = true;
                 let drop = rule.disruptive == Disruptive::Drop;
-                return Some(Intervention { status, rule_id: rule.id, phase, drop });
+                return Some(Intervention {
+                    status,
+                    rule_id: rule.id,
+                    phase,
+                    drop,
+                });
             }
             if let Some(at) = rule.continue_at {
                 index = at;
@@ -241,24 +266,33 @@ impl Transaction {
 
     /// The engine mode in force: `SecRuleEngine`, unless a `ctl:ruleEngine` changed it.
     fn mode(&self) -> EngineMode {
-        self.overrides.mode.unwrap_or_else(|| self.ruleset.engine_mode())
+        self.overrides
+            .mode
+            .unwrap_or_else(|| self.ruleset.engine_mode())
     }
 
     fn body_access(&self) -> bool {
-        self.overrides.body_access.unwrap_or_else(|| self.ruleset.request_body_settings().access)
+        self.overrides
+            .body_access
+            .unwrap_or_else(|| self.ruleset.request_body_settings().access)
     }
 
     /// Whether nginx should read the body for phase 2 (asked after phase 1, which may have
     /// changed it with `ctl:requestBodyAccess` or `ctl:ruleEngine`).
     pub fn wants_request_body(&self) -> bool {
-        self.mode() != EngineMode::Off && !self.intervened && self.body_access() && self.ruleset.rule_count_per_phase()[1] > 0
+        self.mode() != EngineMode::Off
+            && !self.intervened
+            && self.body_access()
+            && self.ruleset.rule_count_per_phase()[1] > 0
     }
 
     fn apply_ctl(&mut self, ctl: &Ctl) {
         let overrides = &mut self.overrides;
         match ctl {
             Ctl::RemoveRules(selector) => overrides.removed_rules.push(selector.clone()),
-            Ctl::RemoveTarget(selector, target) => overrides.removed_targets.push((selector.clone(), target.clone())),
+            Ctl::RemoveTarget(selector, target) => overrides
+                .removed_targets
+                .push((selector.clone(), target.clone())),
             Ctl::RuleEngine(mode) => overrides.mode = Some(*mode),
             Ctl::RequestBodyAccess(on) => overrides.body_access = Some(*on),
             Ctl::ForceRequestBodyVariable => overrides.force_body_variable = true,
@@ -274,15 +308,32 @@ impl Transaction {
     /// type listed in `SecResponseBodyMimeType`, and nothing decided yet.
     pub fn wants_response_body(&self) -> bool {
         let settings = self.ruleset.response_body_settings();
-        if self.mode() == EngineMode::Off || self.intervened || !settings.access || self.ruleset.rule_count_per_phase()[3] == 0 {
+        if self.mode() == EngineMode::Off
+            || self.intervened
+            || !settings.access
+            || self.ruleset.rule_count_per_phase()[3] == 0
+        {
             return false;
         }
         let Some(response) = &self.state.response else {
             return false;
         };
-        let content_type = response.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(b"content-type")).map(|(_, v)| v.as_slice());
-        let media_type = content_type.unwrap_or_default().split(|&b| b == b';').next().unwrap_or_default().trim_ascii().to_ascii_lowercase();
-        settings.mime_types.iter().any(|t| t.as_bytes() == media_type.as_slice())
+        let content_type = response
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(b"content-type"))
+            .map(|(_, v)| v.as_slice());
+        let media_type = content_type
+            .unwrap_or_default()
+            .split(|&b| b == b';')
+            .next()
+            .unwrap_or_default()
+            .trim_ascii()
+            .to_ascii_lowercase();
+        settings
+            .mime_types
+            .iter()
+            .any(|t| t.as_bytes() == media_type.as_slice())
     }
 
     /// `SecResponseBodyLimit` and what to do beyond it.
@@ -295,7 +346,11 @@ impl Transaction {
     /// when the engine is On (in DetectionOnly the response goes on, cut inspection aside).
     pub fn reject_response_body_over_limit(&mut self) -> Option<Intervention> {
         let (limit, _) = self.response_body_limit();
-        let prefix = if self.mode() == EngineMode::On { "" } else { "Warning. " };
+        let prefix = if self.mode() == EngineMode::On {
+            ""
+        } else {
+            "Warning. "
+        };
         self.log.push(LogMessage {
             level: if self.mode() == EngineMode::On { LogLevel::Error } else { LogLevel::Info },
             text: format!("ModSecurity: {prefix}Response body is larger than the configured limit ({limit} bytes)."),
@@ -304,17 +359,35 @@ impl Transaction {
             return None;
         }
         self.intervened = true;
-        Some(Intervention { status: 403, rule_id: 0, phase: 4, drop: false })
+        Some(Intervention {
+            status: 403,
+            rule_id: 0,
+            phase: 4,
+            drop: false,
+        })
     }
 
     /// Hands phases 3 and 4 the upstream's response status, protocol and headers.
-    pub fn set_response_headers(&mut self, status: u16, protocol: &[u8], headers: Vec<(Vec<u8>, Vec<u8>)>) {
-        self.state.response = Some(Response { status, protocol: protocol.to_vec(), headers, body: None });
+    pub fn set_response_headers(
+        &mut self,
+        status: u16,
+        protocol: &[u8],
+        headers: Vec<(Vec<u8>, Vec<u8>)>,
+    ) {
+        self.state.response = Some(Response {
+            status,
+            protocol: protocol.to_vec(),
+            headers,
+            body: None,
+        });
     }
 
     /// Hands phase 4 the response body (already cut to `SecResponseBodyLimit` by the caller).
     pub fn set_response_body(&mut self, body: Vec<u8>) {
-        self.state.response.get_or_insert_with(Response::default).body = Some(body);
+        self.state
+            .response
+            .get_or_insert_with(Response::default)
+            .body = Some(body);
     }
 
     /// Hands phase 2 the request body (`content_type` is the request's Content-Type). A body
@@ -322,37 +395,68 @@ impl Transaction {
     /// (`ProcessPartial`); DetectionOnly only logs the refusal. The same goes for
     /// `SecRequestBodyNoFilesLimit`, which for multipart bodies counts only what is not a file
     /// (and, over it, also sets REQBODY_ERROR as libmodsecurity does).
-    pub fn set_request_body(&mut self, mut bytes: Vec<u8>, content_type: &[u8]) -> Option<Intervention> {
+    pub fn set_request_body(
+        &mut self,
+        mut bytes: Vec<u8>,
+        content_type: &[u8],
+    ) -> Option<Intervention> {
         let settings = self.ruleset.request_body_settings();
         let mode = self.mode();
         if mode == EngineMode::Off || !self.body_access() {
             return None;
         }
-        let processor = self.overrides.body_processor.or_else(|| body_processor_for(content_type));
+        let processor = self
+            .overrides
+            .body_processor
+            .or_else(|| body_processor_for(content_type));
         // A multipart body's files do not count for SecRequestBodyNoFilesLimit: that part of it
         // is only known once parsed. For every other body all of it is "no files".
         let multipart = processor == Some(body::Processor::Multipart);
-        let limit = if multipart { settings.limit } else { settings.limit.min(settings.no_files_limit) };
+        let limit = if multipart {
+            settings.limit
+        } else {
+            settings.limit.min(settings.no_files_limit)
+        };
         if bytes.len() > limit {
             if settings.limit_action == BodyLimitAction::Reject {
-                let reason = format!("Request body ({} bytes) is larger than the configured limit ({limit} bytes).", bytes.len());
+                let reason = format!(
+                    "Request body ({} bytes) is larger than the configured limit ({limit} bytes).",
+                    bytes.len()
+                );
                 if let Some(intervention) = self.refuse_body(&reason) {
                     return Some(intervention);
                 }
             }
             bytes.truncate(limit);
         }
-        let raw_visible = processor != Some(body::Processor::Xml) || self.overrides.force_body_variable;
-        let mut request_body =
-            RequestBody { bytes, processor, args: OnceCell::new(), error: None, xml: None, multipart: None, raw_visible };
+        let raw_visible =
+            processor != Some(body::Processor::Xml) || self.overrides.force_body_variable;
+        let mut request_body = RequestBody {
+            bytes,
+            processor,
+            args: OnceCell::new(),
+            error: None,
+            xml: None,
+            multipart: None,
+            raw_visible,
+        };
         if multipart {
-            let mut parsed = body::multipart::parse(content_type, &request_body.bytes, self.state.arguments.limit);
+            let mut parsed = body::multipart::parse(
+                content_type,
+                &request_body.bytes,
+                self.state.arguments.limit,
+            );
             let _ = request_body.args.set(std::mem::take(&mut parsed.fields));
-            request_body.error = parsed.error.as_ref().map(|e| format!("Multipart parsing error: {e}"));
+            request_body.error = parsed
+                .error
+                .as_ref()
+                .map(|e| format!("Multipart parsing error: {e}"));
             if parsed.no_files_length > settings.no_files_limit {
                 // libmodsecurity's REQBODY_ERROR; Reject also refuses the body, as for the others.
                 if request_body.error.is_none() {
-                    request_body.error = Some("Request body excluding files is bigger than the maximum expected.".into());
+                    request_body.error = Some(
+                        "Request body excluding files is bigger than the maximum expected.".into(),
+                    );
                 }
                 if settings.limit_action == BodyLimitAction::Reject {
                     let reason = format!(
@@ -393,14 +497,27 @@ impl Transaction {
     /// Logs a body over a limit; in On mode also denies with 413.
     fn refuse_body(&mut self, reason: &str) -> Option<Intervention> {
         let blocking = self.mode() == EngineMode::On;
-        let prefix = if blocking { "Access denied with code 413 (phase 2). " } else { "Warning. " };
+        let prefix = if blocking {
+            "Access denied with code 413 (phase 2). "
+        } else {
+            "Warning. "
+        };
         self.log.push(LogMessage {
-            level: if blocking { LogLevel::Error } else { LogLevel::Info },
+            level: if blocking {
+                LogLevel::Error
+            } else {
+                LogLevel::Info
+            },
             text: format!("ModSecurity: {prefix}{reason}"),
         });
         if blocking {
             self.intervened = true;
-            return Some(Intervention { status: 413, rule_id: 0, phase: 2, drop: false });
+            return Some(Intervention {
+                status: 413,
+                rule_id: 0,
+                phase: 2,
+                drop: false,
+            });
         }
         None
     }
@@ -422,9 +539,18 @@ impl Transaction {
         }
         for link in &rule.links {
             for expirevar in &link.expirevars {
-                let seconds = numeric_value_of(&expirevar.seconds.expand(&EvalContext { request, state: &self.state }));
-                if let (Some(store), Some(key)) = (&self.state.store, self.state.opened.get(&expirevar.var.collection)) {
-                    let var = expirevar.var.resolve(&EvalContext { request, state: &self.state });
+                let seconds = numeric_value_of(&expirevar.seconds.expand(&EvalContext {
+                    request,
+                    state: &self.state,
+                }));
+                if let (Some(store), Some(key)) = (
+                    &self.state.store,
+                    self.state.opened.get(&expirevar.var.collection),
+                ) {
+                    let var = expirevar.var.resolve(&EvalContext {
+                        request,
+                        state: &self.state,
+                    });
                     store.expire(var.collection, key, &var.name, seconds.max(0) as u64);
                 }
             }
@@ -436,17 +562,28 @@ impl Transaction {
     fn on_link_match(&mut self, link: &RuleLink, first: bool, request: &dyn RequestView) {
         if first {
             for initcol in &link.initcols {
-                let key = initcol.key.expand(&EvalContext { request, state: &self.state });
+                let key = initcol.key.expand(&EvalContext {
+                    request,
+                    state: &self.state,
+                });
                 self.state.opened.insert(initcol.collection, key);
             }
         }
         for setvar in &link.setvars {
-            let update = setvar.evaluate(&EvalContext { request, state: &self.state });
+            let update = setvar.evaluate(&EvalContext {
+                request,
+                state: &self.state,
+            });
             store_setvar(&mut self.state, update);
         }
     }
 
-    fn evaluate_link(&mut self, rule: &Rule, link: &RuleLink, request: &dyn RequestView) -> Option<MatchedValue> {
+    fn evaluate_link(
+        &mut self,
+        rule: &Rule,
+        link: &RuleLink,
+        request: &dyn RequestView,
+    ) -> Option<MatchedValue> {
         if link.targets.is_empty() {
             self.on_link_match(link, true, request);
             return Some(MatchedValue::unconditional());
@@ -459,7 +596,10 @@ impl Transaction {
             .map(|(_, target)| target)
             .collect();
         let values: Vec<(String, Vec<u8>)> = {
-            let ctx = EvalContext { request, state: &self.state };
+            let ctx = EvalContext {
+                request,
+                state: &self.state,
+            };
             let mut values: Vec<Value> = Vec::new();
             for target in &link.targets {
                 target.values(&ctx, &mut values);
@@ -477,9 +617,19 @@ impl Transaction {
         for (name, value) in values {
             let mut groups = Vec::new();
             let (matched, parameter) = {
-                let ctx = EvalContext { request, state: &self.state };
-                let matched = match_value(link, Cow::Owned(value), wants_captures.then_some(&mut groups), &ctx);
-                let parameter = matched.as_ref().map(|_| link.operator.shown_parameter(&link.parameter, &ctx));
+                let ctx = EvalContext {
+                    request,
+                    state: &self.state,
+                };
+                let matched = match_value(
+                    link,
+                    Cow::Owned(value),
+                    wants_captures.then_some(&mut groups),
+                    &ctx,
+                );
+                let parameter = matched
+                    .as_ref()
+                    .map(|_| link.operator.shown_parameter(&link.parameter, &ctx));
                 (matched, parameter)
             };
             let (Some(matched_value), Some(parameter)) = (matched, parameter) else {
@@ -493,9 +643,17 @@ impl Transaction {
                 }
             }
             self.on_link_match(link, matches.is_empty(), request);
-            matches.push(MatchedValue { variable: name, value: matched_value, operator: link.operator.log_name(), parameter });
+            matches.push(MatchedValue {
+                variable: name,
+                value: matched_value,
+                operator: link.operator.log_name(),
+                parameter,
+            });
         }
-        self.state.matched_vars = matches.iter().map(|m| (m.variable.clone(), m.value.clone())).collect();
+        self.state.matched_vars = matches
+            .iter()
+            .map(|m| (m.variable.clone(), m.value.clone()))
+            .collect();
         let found = matches.pop()?;
         Some(found)
     }
@@ -509,9 +667,17 @@ fn match_value(
     mut captures: Option<&mut Vec<Vec<u8>>>,
     ctx: &EvalContext,
 ) -> Option<Vec<u8>> {
-    let mut test = |candidate: &[u8]| link.operator.matches(candidate, captures.as_deref_mut(), ctx) != link.negated;
+    let mut test = |candidate: &[u8]| {
+        link.operator
+            .matches(candidate, captures.as_deref_mut(), ctx)
+            != link.negated
+    };
     if !link.multi_match {
-        let transformed = transformations::apply_with_map(&link.transformations, value, ctx.state.unicode_map.as_deref());
+        let transformed = transformations::apply_with_map(
+            &link.transformations,
+            value,
+            ctx.state.unicode_map.as_deref(),
+        );
         return test(&transformed).then(|| transformed.into_owned());
     }
     if test(&value) {
@@ -519,7 +685,11 @@ fn match_value(
     }
     let mut current = value;
     for step in &link.transformations {
-        let next = transformations::apply_with_map(std::slice::from_ref(step), current.clone(), ctx.state.unicode_map.as_deref());
+        let next = transformations::apply_with_map(
+            std::slice::from_ref(step),
+            current.clone(),
+            ctx.state.unicode_map.as_deref(),
+        );
         if next != current && test(&next) {
             return Some(next.into_owned());
         }
@@ -531,13 +701,18 @@ fn match_value(
 /// The processor a Content-Type selects: urlencoded forms (that media type exactly) and
 /// multipart ones (any value starting with `multipart/form-data`, as libmodsecurity decides).
 pub(crate) fn body_processor_for(content_type: &[u8]) -> Option<body::Processor> {
-    let media_type = content_type.split(|&b| b == b';').next().unwrap_or_default().trim_ascii();
+    let media_type = content_type
+        .split(|&b| b == b';')
+        .next()
+        .unwrap_or_default()
+        .trim_ascii();
     if media_type.eq_ignore_ascii_case(b"application/x-www-form-urlencoded") {
         return Some(body::Processor::Urlencoded);
     }
     const MULTIPART: &[u8] = b"multipart/form-data";
     let value = content_type.trim_ascii_start();
-    let multipart = value.len() >= MULTIPART.len() && value[..MULTIPART.len()].eq_ignore_ascii_case(MULTIPART);
+    let multipart =
+        value.len() >= MULTIPART.len() && value[..MULTIPART.len()].eq_ignore_ascii_case(MULTIPART);
     multipart.then_some(body::Processor::Multipart)
 }
 
@@ -547,7 +722,11 @@ fn numeric_value_of(text: &[u8]) -> i64 {
 
 impl MatchedValue {
     fn unconditional() -> MatchedValue {
-        MatchedValue { variable: String::new(), value: Vec::new(), operator: "UnconditionalMatch", parameter: String::new() }
+        MatchedValue {
+            variable: String::new(),
+            value: Vec::new(),
+            operator: "UnconditionalMatch",
+            parameter: String::new(),
+        }
     }
 }
-

@@ -198,7 +198,10 @@ pub(crate) const SHORT_NAMES: &[(&str, &str)] = &[
 ];
 
 fn short_name(oid: &str) -> Option<&'static str> {
-    SHORT_NAMES.iter().find(|(known, _)| *known == oid).map(|(_, short)| *short)
+    SHORT_NAMES
+        .iter()
+        .find(|(known, _)| *known == oid)
+        .map(|(_, short)| *short)
 }
 
 /// The characters OpenSSL's `do_print_ex` sees in a value, and whether it writes each as UTF-8
@@ -213,9 +216,13 @@ fn characters(tag: Tag, bytes: &[u8]) -> Option<(Vec<u32>, bool)> {
         Tag::NumericString | Tag::PrintableString | Tag::TeletexString | Tag::Ia5String => {
             Some((bytes.iter().map(|&b| u32::from(b)).collect(), true))
         }
-        Tag::BmpString if bytes.len() % 2 == 0 => {
-            Some((bytes.chunks(2).map(|c| u32::from(u16::from_be_bytes([c[0], c[1]]))).collect(), true))
-        }
+        Tag::BmpString if bytes.len() % 2 == 0 => Some((
+            bytes
+                .chunks(2)
+                .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
+                .collect(),
+            true,
+        )),
         // UniversalString (tag 28) would be here, but the `der` crate does not know the tag and
         // such certificates do not parse at all.
         _ => None,

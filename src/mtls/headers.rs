@@ -6,8 +6,13 @@ pub const SUBJECT_DN_HEADER: &str = "ssl-client-subject-dn";
 pub const ISSUER_DN_HEADER: &str = "ssl-client-issuer-dn";
 pub const XFCC_HEADER: &str = "x-forwarded-client-cert";
 
-const IDENTITY_HEADERS: [&str; 5] =
-    [FINGERPRINT_HEADER, VERIFY_HEADER, SUBJECT_DN_HEADER, ISSUER_DN_HEADER, XFCC_HEADER];
+const IDENTITY_HEADERS: [&str; 5] = [
+    FINGERPRINT_HEADER,
+    VERIFY_HEADER,
+    SUBJECT_DN_HEADER,
+    ISSUER_DN_HEADER,
+    XFCC_HEADER,
+];
 
 /// Whether a client-sent header `name` would pass for an identity header at some backend:
 /// compared ASCII case-insensitively, with `_` equal to `-` because CGI, WSGI and PHP map both to
@@ -16,7 +21,11 @@ pub fn is_identity_header(name: &[u8]) -> bool {
     IDENTITY_HEADERS.iter().any(|identity| {
         identity.len() == name.len()
             && identity.bytes().zip(name).all(|(i, &n)| {
-                let n = if n == b'_' { b'-' } else { n.to_ascii_lowercase() };
+                let n = if n == b'_' {
+                    b'-'
+                } else {
+                    n.to_ascii_lowercase()
+                };
                 i == n
             })
     })
@@ -45,10 +54,18 @@ mod tests {
             (b"ssl-client-verify\0", false),
         ];
         for (name, expected) in cases {
-            assert_eq!(is_identity_header(name), expected, "{}", String::from_utf8_lossy(name));
+            assert_eq!(
+                is_identity_header(name),
+                expected,
+                "{}",
+                String::from_utf8_lossy(name)
+            );
         }
         for name in IDENTITY_HEADERS {
-            assert!(is_identity_header(name.as_bytes()) && is_identity_header(name.to_uppercase().as_bytes()));
+            assert!(
+                is_identity_header(name.as_bytes())
+                    && is_identity_header(name.to_uppercase().as_bytes())
+            );
         }
     }
 }

@@ -18,7 +18,8 @@ use x509_cert::ext::pkix::SubjectAltName as SubjectAltNameExtension;
 use x509_cert::Certificate;
 
 pub use headers::{
-    is_identity_header, FINGERPRINT_HEADER, ISSUER_DN_HEADER, SUBJECT_DN_HEADER, VERIFY_HEADER, XFCC_HEADER,
+    is_identity_header, FINGERPRINT_HEADER, ISSUER_DN_HEADER, SUBJECT_DN_HEADER, VERIFY_HEADER,
+    XFCC_HEADER,
 };
 
 /// Everything secrules derives from one client certificate. Built once per request, only when a
@@ -99,13 +100,16 @@ impl ClientCertificate {
     /// input, trailing bytes, a serial number longer than 21 bytes, a name using a string type the
     /// `der` crate does not know (UniversalString) or a subjectAltName that does not decode.
     pub fn from_der(der: &[u8]) -> Result<ClientCertificate, CertificateError> {
-        let certificate = Certificate::from_der(der).map_err(|e| CertificateError(e.to_string()))?;
+        let certificate =
+            Certificate::from_der(der).map_err(|e| CertificateError(e.to_string()))?;
         let names = raw_names(der).map_err(|e| CertificateError(format!("name: {e}")))?;
         Ok(ClientCertificate {
             sha1_hex: hex_lower(&Sha1::digest(der)),
             sha256_hex: hex_lower(&Sha256::digest(der)),
-            subject_dn: dn::rfc2253(names.subject).map_err(|e| CertificateError(format!("subject: {e}")))?,
-            issuer_dn: dn::rfc2253(names.issuer).map_err(|e| CertificateError(format!("issuer: {e}")))?,
+            subject_dn: dn::rfc2253(names.subject)
+                .map_err(|e| CertificateError(format!("subject: {e}")))?,
+            issuer_dn: dn::rfc2253(names.issuer)
+                .map_err(|e| CertificateError(format!("issuer: {e}")))?,
             serial_hex: serial_hex(certificate.tbs_certificate.serial_number.as_bytes()),
             subject_alt_names: subject_alt_names(&certificate.tbs_certificate)?,
         })
@@ -184,16 +188,30 @@ fn raw_names(der: &[u8]) -> x509_cert::der::Result<RawNames<'_>> {
     let tbs = dn::elements(certificate.value())?;
     let (tbs, _) = tbs.first().ok_or(Tag::Sequence.value_error())?;
     let fields = dn::elements(tbs.value())?;
-    let skip = usize::from(fields.first().is_some_and(|(f, _)| f.tag().is_context_specific()));
-    let field = |i: usize| fields.get(skip + i).map(|(f, _)| f.value()).ok_or(Tag::Sequence.value_error());
-    Ok(RawNames { issuer: field(2)?, subject: field(4)? })
+    let skip = usize::from(
+        fields
+            .first()
+            .is_some_and(|(f, _)| f.tag().is_context_specific()),
+    );
+    let field = |i: usize| {
+        fields
+            .get(skip + i)
+            .map(|(f, _)| f.value())
+            .ok_or(Tag::Sequence.value_error())
+    };
+    Ok(RawNames {
+        issuer: field(2)?,
+        subject: field(4)?,
+    })
 }
 
 fn hex_lower(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// OpenSSL's `i2a_ASN1_INTEGER` (nginx's `$ssl_client_serial`): uppercase hex of the magnitude,
@@ -214,7 +232,10 @@ fn serial_hex(der_content: &[u8]) -> String {
     } else {
         der_content.to_vec()
     };
-    let start = magnitude.iter().position(|&b| b != 0).unwrap_or(magnitude.len());
+    let start = magnitude
+        .iter()
+        .position(|&b| b != 0)
+        .unwrap_or(magnitude.len());
     let digits = &magnitude[start..];
     if digits.is_empty() {
         return "00".to_string();
@@ -226,12 +247,15 @@ fn serial_hex(der_content: &[u8]) -> String {
     out
 }
 
-fn subject_alt_names(tbs: &x509_cert::TbsCertificate) -> Result<Vec<SubjectAltName>, CertificateError> {
+fn subject_alt_names(
+    tbs: &x509_cert::TbsCertificate,
+) -> Result<Vec<SubjectAltName>, CertificateError> {
     let Some(extensions) = &tbs.extensions else {
         return Ok(Vec::new());
     };
-    let Some(extension) =
-        extensions.iter().find(|e| e.extn_id == x509_cert::der::oid::db::rfc5280::ID_CE_SUBJECT_ALT_NAME)
+    let Some(extension) = extensions
+        .iter()
+        .find(|e| e.extn_id == x509_cert::der::oid::db::rfc5280::ID_CE_SUBJECT_ALT_NAME)
     else {
         return Ok(Vec::new());
     };

@@ -45,8 +45,16 @@ impl Pki {
     }
 
     fn openssl(&self, args: &[&str]) -> String {
-        let output = Command::new("openssl").current_dir(&self.dir).args(args).output().expect("openssl runs");
-        assert!(output.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        let output = Command::new("openssl")
+            .current_dir(&self.dir)
+            .args(args)
+            .output()
+            .expect("openssl runs");
+        assert!(
+            output.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8(output.stdout).expect("openssl prints ASCII here")
     }
 
@@ -54,7 +62,9 @@ impl Pki {
     /// (UTF8String, PrintableString for C), `default` (PrintableString, T61String, BMPString or
     /// UTF8String, whichever fits first), `nombstr` (PrintableString, T61String).
     fn config(&self, name: &str, string_mask: &str, san: Option<&str>) {
-        let mut text = format!("[req]\ndistinguished_name = dn\nstring_mask = {string_mask}\nutf8 = yes\n[dn]\n");
+        let mut text = format!(
+            "[req]\ndistinguished_name = dn\nstring_mask = {string_mask}\nutf8 = yes\n[dn]\n"
+        );
         if let Some(san) = san {
             text.push_str(&format!("[ext]\nsubjectAltName = @alt\n[alt]\n{san}\n"));
         }
@@ -62,11 +72,21 @@ impl Pki {
     }
 
     /// A client certificate the CA signed; its DER.
-    fn client(&mut self, subject: &str, string_mask: &str, serial: Option<&str>, san: Option<&str>) -> Vec<u8> {
+    fn client(
+        &mut self,
+        subject: &str,
+        string_mask: &str,
+        serial: Option<&str>,
+        san: Option<&str>,
+    ) -> Vec<u8> {
         self.made += 1;
         let name = format!("c{}", self.made);
-        let (cnf, key, csr, pem) =
-            (format!("{name}.cnf"), format!("{name}.key"), format!("{name}.csr"), format!("{name}.pem"));
+        let (cnf, key, csr, pem) = (
+            format!("{name}.cnf"),
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.pem"),
+        );
         self.config(&name, string_mask, san);
         self.openssl(&[
             "req",
@@ -87,8 +107,8 @@ impl Pki {
             &csr,
         ]);
         let mut args = vec![
-            "x509", "-req", "-in", &csr, "-CA", "ca.pem", "-CAkey", "ca.key", "-days", "2", "-outform", "DER", "-out",
-            &pem,
+            "x509", "-req", "-in", &csr, "-CA", "ca.pem", "-CAkey", "ca.key", "-days", "2",
+            "-outform", "DER", "-out", &pem,
         ];
         if let Some(serial) = serial {
             args.extend(["-set_serial", serial]);
@@ -104,13 +124,30 @@ impl Pki {
     fn openssl_view(&self, der: &[u8]) -> [String; 5] {
         std::fs::write(self.dir.join("view.der"), der).unwrap();
         let view = |args: &[&str]| {
-            let mut all = vec!["x509", "-inform", "DER", "-in", "view.der", "-noout", "-nameopt", "RFC2253"];
+            let mut all = vec![
+                "x509", "-inform", "DER", "-in", "view.der", "-noout", "-nameopt", "RFC2253",
+            ];
             all.extend(args);
             let out = self.openssl(&all);
-            out.strip_suffix('\n').unwrap_or(&out).split_once('=').unwrap().1.to_string()
+            out.strip_suffix('\n')
+                .unwrap_or(&out)
+                .split_once('=')
+                .unwrap()
+                .1
+                .to_string()
         };
-        let fingerprint = |digest| view(&["-fingerprint", digest]).replace(':', "").to_ascii_lowercase();
-        [view(&["-subject"]), view(&["-issuer"]), view(&["-serial"]), fingerprint("-sha1"), fingerprint("-sha256")]
+        let fingerprint = |digest| {
+            view(&["-fingerprint", digest])
+                .replace(':', "")
+                .to_ascii_lowercase()
+        };
+        [
+            view(&["-subject"]),
+            view(&["-issuer"]),
+            view(&["-serial"]),
+            fingerprint("-sha1"),
+            fingerprint("-sha256"),
+        ]
     }
 
     fn assert_same_as_openssl(&self, der: &[u8], what: &str) -> ClientCertificate {
@@ -135,7 +172,12 @@ impl Drop for Pki {
 /// changes). The signature no longer verifies, which neither side checks.
 fn patched(der: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     assert_eq!(from.len(), to.len());
-    let at: Vec<usize> = der.windows(from.len()).enumerate().filter(|(_, w)| *w == from).map(|(i, _)| i).collect();
+    let at: Vec<usize> = der
+        .windows(from.len())
+        .enumerate()
+        .filter(|(_, w)| *w == from)
+        .map(|(i, _)| i)
+        .collect();
     assert_eq!(at.len(), 1, "{from:02X?} once in the certificate");
     let mut out = der.to_vec();
     out[at[0]..at[0] + from.len()].copy_from_slice(to);
@@ -144,7 +186,17 @@ fn patched(der: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 
 /// The DER of AttributeTypeAndValue { 2.5.4.3 (CN), <tag> <value> }.
 fn cn_attribute(tag: u8, value: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x30, (7 + value.len()) as u8, 0x06, 0x03, 0x55, 0x04, 0x03, tag, value.len() as u8];
+    let mut out = vec![
+        0x30,
+        (7 + value.len()) as u8,
+        0x06,
+        0x03,
+        0x55,
+        0x04,
+        0x03,
+        tag,
+        value.len() as u8,
+    ];
     out.extend_from_slice(value);
     out
 }
@@ -178,7 +230,8 @@ fn subjects_issuer_serials_and_fingerprints_equal_openssls() {
         let der = pki.client(subject, mask, *serial, None);
         let cert = pki.assert_same_as_openssl(&der, subject);
         assert!(
-            cert.issuer_dn.starts_with("CN=Test Root\\\\CA,O=Test CA\\, \\\"Quoted\\\" \\+ Co,C=NL"),
+            cert.issuer_dn
+                .starts_with("CN=Test Root\\\\CA,O=Test CA\\, \\\"Quoted\\\" \\+ Co,C=NL"),
             "{}",
             cert.issuer_dn
         );
@@ -193,7 +246,10 @@ fn every_short_name_is_openssls() {
     let mut pki = Pki::new("names");
     // Country codes take exactly two characters, c3 and n3 three digits.
     let value = |short: &str| if short.ends_with('C') { "NL" } else { "123" };
-    let subject: String = dn::SHORT_NAMES.iter().map(|(oid, short)| format!("/{oid}={}", value(short))).collect();
+    let subject: String = dn::SHORT_NAMES
+        .iter()
+        .map(|(oid, short)| format!("/{oid}={}", value(short)))
+        .collect();
     let der = pki.client(&subject, "utf8only", None, None);
     let cert = pki.assert_same_as_openssl(&der, "all short names");
     assert_eq!(cert.subject_dn.split(',').count(), dn::SHORT_NAMES.len());
@@ -207,23 +263,58 @@ fn every_short_name_is_openssls() {
 #[test]
 fn patched_values_equal_openssls() {
     let mut pki = Pki::new("patched");
-    let der = pki.client("/O=Org/CN=abé+UID=uid0/OU=unit", "utf8only", Some("42"), None);
+    let der = pki.client(
+        "/O=Org/CN=abé+UID=uid0/OU=unit",
+        "utf8only",
+        Some("42"),
+        None,
+    );
     let utf8 = cn_attribute(0x0C, "abé".as_bytes());
     let uid = b"\x30\x12\x06\x0a\x09\x92\x26\x89\x93\xf2\x2c\x64\x01\x01\x0c\x04uid0".to_vec();
     let mut swapped = der.windows(utf8.len() + uid.len());
     let pair: Vec<u8> = [utf8.clone(), uid.clone()].concat();
-    assert!(swapped.any(|w| w == pair.as_slice()), "the RDN's entries are DER-sorted: the shorter CN first");
+    assert!(
+        swapped.any(|w| w == pair.as_slice()),
+        "the RDN's entries are DER-sorted: the shorter CN first"
+    );
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("as made", der.clone()),
-        ("unsorted multi-valued RDN", patched(&der, &pair, &[uid.clone(), utf8.clone()].concat())),
-        ("T61String", patched(&der, &utf8, &cn_attribute(0x14, "abé".as_bytes()))),
-        ("IA5String with high bytes", patched(&der, &utf8, &cn_attribute(0x16, "abé".as_bytes()))),
-        ("PrintableString with high bytes", patched(&der, &utf8, &cn_attribute(0x13, "abé".as_bytes()))),
-        ("BIT STRING", patched(&der, &utf8, &cn_attribute(0x03, b"\x00#a "))),
-        ("SEQUENCE", patched(&der, &utf8, &cn_attribute(0x30, b"\x05\x00\x05\x00"))),
-        ("NumericString", patched(&der, &utf8, &cn_attribute(0x12, b"1234"))),
-        ("BMPString", patched(&der, &utf8, &cn_attribute(0x1E, b"\x00#\x00 "))),
-        ("BMPString, two characters", patched(&der, &utf8, &cn_attribute(0x1E, b"\x00#\x00\xe9"))),
+        (
+            "unsorted multi-valued RDN",
+            patched(&der, &pair, &[uid.clone(), utf8.clone()].concat()),
+        ),
+        (
+            "T61String",
+            patched(&der, &utf8, &cn_attribute(0x14, "abé".as_bytes())),
+        ),
+        (
+            "IA5String with high bytes",
+            patched(&der, &utf8, &cn_attribute(0x16, "abé".as_bytes())),
+        ),
+        (
+            "PrintableString with high bytes",
+            patched(&der, &utf8, &cn_attribute(0x13, "abé".as_bytes())),
+        ),
+        (
+            "BIT STRING",
+            patched(&der, &utf8, &cn_attribute(0x03, b"\x00#a ")),
+        ),
+        (
+            "SEQUENCE",
+            patched(&der, &utf8, &cn_attribute(0x30, b"\x05\x00\x05\x00")),
+        ),
+        (
+            "NumericString",
+            patched(&der, &utf8, &cn_attribute(0x12, b"1234")),
+        ),
+        (
+            "BMPString",
+            patched(&der, &utf8, &cn_attribute(0x1E, b"\x00#\x00 ")),
+        ),
+        (
+            "BMPString, two characters",
+            patched(&der, &utf8, &cn_attribute(0x1E, b"\x00#\x00\xe9")),
+        ),
     ];
     let mut ran = 0;
     for (what, der) in &cases {
@@ -239,7 +330,12 @@ fn subject_alt_names_in_order_and_xfcc() {
     let san = "DNS.1 = a.example\nURI.1 = spiffe://h/orders\nemail.1 = ops@h.example\nIP.1 = 10.1.2.3\n\
                IP.2 = 2001:db8::1\nDNS.2 = b.example\nURI.2 = https://h/x\nRID.1 = 1.2.3.4\n\
                otherName.1 = 1.3.6.1.4.1.311.20.2.3;UTF8:upn@h.example\ndirName.1 = dir\n[dir]\nCN = in a dirName\n";
-    let der = pki.client("/O=General Hospital/CN=svc \"quoted\" \\\\ back", "utf8only", None, Some(san));
+    let der = pki.client(
+        "/O=General Hospital/CN=svc \"quoted\" \\\\ back",
+        "utf8only",
+        None,
+        Some(san),
+    );
     let cert = pki.assert_same_as_openssl(&der, "with SANs");
     assert_eq!(
         cert.subject_alt_names,
@@ -253,7 +349,10 @@ fn subject_alt_names_in_order_and_xfcc() {
             SubjectAltName::Uri("https://h/x".into()),
         ]
     );
-    assert_eq!(cert.subject_dn, r#"CN=svc \"quoted\" \\ back,O=General Hospital"#);
+    assert_eq!(
+        cert.subject_dn,
+        r#"CN=svc \"quoted\" \\ back,O=General Hospital"#
+    );
     // The subject goes in as nginx (and Envoy) print it, within quotes.
     assert_eq!(
         cert.xfcc(),
@@ -263,7 +362,10 @@ fn subject_alt_names_in_order_and_xfcc() {
         )
     );
     assert_eq!(
-        cert.subject_alt_names.iter().map(SubjectAltName::kind).collect::<Vec<_>>(),
+        cert.subject_alt_names
+            .iter()
+            .map(SubjectAltName::kind)
+            .collect::<Vec<_>>(),
         ["dns", "uri", "email", "ip", "ip", "dns", "uri"]
     );
     assert_eq!(cert.subject_alt_names[4].value(), "2001:db8::1");
@@ -271,11 +373,20 @@ fn subject_alt_names_in_order_and_xfcc() {
     // No URI SAN: Envoy still writes the key. No SAN at all: no DNS key either.
     let der = pki.client("/CN=plain", "utf8only", None, Some("DNS.1 = only.example"));
     let cert = ClientCertificate::from_der(&der).unwrap();
-    assert_eq!(cert.xfcc(), format!("Hash={};Subject=\"CN=plain\";URI=;DNS=only.example", cert.sha256_hex));
+    assert_eq!(
+        cert.xfcc(),
+        format!(
+            "Hash={};Subject=\"CN=plain\";URI=;DNS=only.example",
+            cert.sha256_hex
+        )
+    );
     let der = pki.client("/CN=plain", "utf8only", None, None);
     let cert = ClientCertificate::from_der(&der).unwrap();
     assert!(cert.subject_alt_names.is_empty());
-    assert_eq!(cert.xfcc(), format!("Hash={};Subject=\"CN=plain\";URI=", cert.sha256_hex));
+    assert_eq!(
+        cert.xfcc(),
+        format!("Hash={};Subject=\"CN=plain\";URI=", cert.sha256_hex)
+    );
 }
 
 /// A SAN must not be able to add pairs or elements to the XFCC element, nor break the header.
@@ -320,8 +431,13 @@ fn fingerprint_digest_picks_the_hex() {
 fn malformed_der_is_an_error_not_a_panic() {
     let mut pki = Pki::new("bad");
     let der = pki.client("/CN=ok", "utf8only", None, None);
-    let mut inputs: Vec<Vec<u8>> =
-        vec![vec![], vec![0x30], vec![0x30, 0x80], vec![0xff; 64], b"-----BEGIN CERTIFICATE-----".to_vec()];
+    let mut inputs: Vec<Vec<u8>> = vec![
+        vec![],
+        vec![0x30],
+        vec![0x30, 0x80],
+        vec![0xff; 64],
+        b"-----BEGIN CERTIFICATE-----".to_vec(),
+    ];
     for cut in [1, 2, 10, der.len() / 2, der.len() - 1] {
         inputs.push(der[..cut].to_vec());
     }
@@ -341,7 +457,11 @@ fn malformed_der_is_an_error_not_a_panic() {
         }
     }
     for input in &inputs {
-        assert!(ClientCertificate::from_der(input).is_err(), "{} bytes accepted", input.len());
+        assert!(
+            ClientCertificate::from_der(input).is_err(),
+            "{} bytes accepted",
+            input.len()
+        );
     }
     assert_eq!(inputs.len(), 12);
     // Some single-byte changes still parse (inside a key or signature); none may panic.
@@ -357,12 +477,19 @@ fn known_divergences_are_errors() {
     for bytes in [22, 40] {
         let serial = format!("0x01{}", "AB".repeat(bytes - 1));
         let der = pki.client("/CN=long serial", "utf8only", Some(&serial), None);
-        assert_eq!(pki.openssl_view(&der)[2].len(), 2 * bytes + if bytes > 35 { 2 } else { 0 });
+        assert_eq!(
+            pki.openssl_view(&der)[2].len(),
+            2 * bytes + if bytes > 35 { 2 } else { 0 }
+        );
         assert!(ClientCertificate::from_der(&der).is_err());
     }
     // UniversalString (tag 28), a type the `der` crate does not know.
     let der = pki.client("/CN=abcd", "utf8only", None, None);
-    let universal = patched(&der, &cn_attribute(0x0C, b"abcd"), &cn_attribute(0x1C, b"\0\0\0a"));
+    let universal = patched(
+        &der,
+        &cn_attribute(0x0C, b"abcd"),
+        &cn_attribute(0x1C, b"\0\0\0a"),
+    );
     assert_eq!(pki.openssl_view(&universal)[0], "CN=a");
     assert!(ClientCertificate::from_der(&universal).is_err());
 }

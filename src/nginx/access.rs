@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use ngx::ffi::{
-    ngx_http_complex_value, ngx_http_core_run_phases, ngx_http_finalize_request, ngx_http_read_client_request_body,
-    ngx_http_request_t, ngx_int_t, ngx_str_t, NGX_HTTP_INTERNAL_SERVER_ERROR,
+    ngx_http_complex_value, ngx_http_core_run_phases, ngx_http_finalize_request,
+    ngx_http_read_client_request_body, ngx_http_request_t, ngx_int_t, ngx_str_t,
+    NGX_HTTP_INTERNAL_SERVER_ERROR,
 };
 use ngx::http::HttpModuleLocationConf;
 
@@ -62,7 +63,10 @@ unsafe fn handle(r: *mut ngx_http_request_t) -> ngx_int_t {
         return NGX_DECLINED;
     }
 
-    let unique_id = context.unique_id.get_or_insert_with(|| transaction_id(r, conf)).clone();
+    let unique_id = context
+        .unique_id
+        .get_or_insert_with(|| transaction_id(r, conf))
+        .clone();
     let view = NginxRequest::new(r, unique_id);
     if run_rules {
         match run_rules_until_body(r, conf, context, &view) {
@@ -191,7 +195,10 @@ unsafe fn deny(r: *mut ngx_http_request_t, intervention: &Intervention) -> ngx_i
 /// The transaction id: `secrules_transaction_id`'s value, or a random one.
 unsafe fn transaction_id(r: *mut ngx_http_request_t, conf: &LocationConf) -> Vec<u8> {
     if !conf.transaction_id.is_null() {
-        let mut value = ngx_str_t { len: 0, data: std::ptr::null_mut() };
+        let mut value = ngx_str_t {
+            len: 0,
+            data: std::ptr::null_mut(),
+        };
         if ngx_http_complex_value(r, conf.transaction_id, &mut value) == 0 && value.len > 0 {
             return bytes(&value).to_vec();
         }
@@ -201,7 +208,11 @@ unsafe fn transaction_id(r: *mut ngx_http_request_t, conf: &LocationConf) -> Vec
 
 fn random_id() -> Vec<u8> {
     // Not a secret, only unique: nginx's own PRNG and the clock are enough.
-    let words = [ngx::ffi::ngx_random() as u64, ngx::ffi::ngx_random() as u64, ngx::ffi::ngx_time() as u64];
+    let words = [
+        ngx::ffi::ngx_random() as u64,
+        ngx::ffi::ngx_random() as u64,
+        ngx::ffi::ngx_time() as u64,
+    ];
     let mut id = String::with_capacity(40);
     for word in words {
         id.push_str(&format!("{:x}", word));

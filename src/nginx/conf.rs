@@ -67,13 +67,20 @@ impl LocationConf {
     }
 
     /// Inherits what this level leaves unset from `parent` and compiles the resulting rules.
-    pub fn merge(&mut self, parent: &LocationConf, cache: &mut RulesetCache) -> Result<(), ConfigError> {
+    pub fn merge(
+        &mut self,
+        parent: &LocationConf,
+        cache: &mut RulesetCache,
+    ) -> Result<(), ConfigError> {
         merge_flag(&mut self.enabled, parent.enabled, 0);
         merge_flag(&mut self.client_cert_headers, parent.client_cert_headers, 0);
         merge_flag(&mut self.xfcc, parent.xfcc, 0);
         if self.fingerprint_digest == UNSET_UINT {
-            self.fingerprint_digest =
-                if parent.fingerprint_digest == UNSET_UINT { DIGEST_SHA1 } else { parent.fingerprint_digest };
+            self.fingerprint_digest = if parent.fingerprint_digest == UNSET_UINT {
+                DIGEST_SHA1
+            } else {
+                parent.fingerprint_digest
+            };
         }
         if self.transaction_id.is_null() {
             self.transaction_id = parent.transaction_id;
@@ -83,9 +90,18 @@ impl LocationConf {
         self.sources = if self.own_sources.is_empty() {
             inherited
         } else {
-            inherited.iter().chain(self.own_sources.iter()).cloned().collect::<Vec<_>>().into()
+            inherited
+                .iter()
+                .chain(self.own_sources.iter())
+                .cloned()
+                .collect::<Vec<_>>()
+                .into()
         };
-        self.ruleset = if self.sources.is_empty() { None } else { Some(cache.get_or_compile(&self.sources)?) };
+        self.ruleset = if self.sources.is_empty() {
+            None
+        } else {
+            Some(cache.get_or_compile(&self.sources)?)
+        };
         self.merged = true;
         Ok(())
     }
@@ -109,7 +125,11 @@ impl LocationConf {
 
 fn merge_flag(value: &mut ngx_flag_t, parent: ngx_flag_t, default: ngx_flag_t) {
     if *value == UNSET_FLAG {
-        *value = if parent == UNSET_FLAG { default } else { parent };
+        *value = if parent == UNSET_FLAG {
+            default
+        } else {
+            parent
+        };
     }
 }
 
@@ -123,14 +143,20 @@ pub struct RulesetCache {
 }
 
 impl RulesetCache {
-    pub fn get_or_compile(&mut self, sources: &Arc<[RuleSource]>) -> Result<Arc<Ruleset>, ConfigError> {
+    pub fn get_or_compile(
+        &mut self,
+        sources: &Arc<[RuleSource]>,
+    ) -> Result<Arc<Ruleset>, ConfigError> {
         if let Some(ruleset) = self.compiled.get(sources) {
             return Ok(ruleset.clone());
         }
         let ruleset = Arc::new(Ruleset::load(sources)?);
         let backtracking = ruleset.backtracking_rules();
         if !backtracking.is_empty() {
-            let listed: Vec<String> = backtracking.iter().map(|(id, file, line)| format!("{id} ({file}:{line})")).collect();
+            let listed: Vec<String> = backtracking
+                .iter()
+                .map(|(id, file, line)| format!("{id} ({file}:{line})"))
+                .collect();
             self.notices.push(format!(
                 "secrules: {} rule(s) need the backtracking regex engine (PCRE2, bounded by its match limit): {}",
                 listed.len(),

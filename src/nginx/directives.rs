@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use std::ptr;
 
 use ngx::ffi::{
-    ngx_command_t, ngx_conf_enum_t, ngx_conf_full_name, ngx_conf_set_enum_slot, ngx_conf_set_flag_slot,
-    ngx_conf_t, ngx_http_set_complex_value_slot, ngx_str_t, ngx_uint_t, NGX_CONF_FLAG, NGX_CONF_TAKE1,
-    NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET, NGX_HTTP_MAIN_CONF, NGX_HTTP_SRV_CONF, NGX_LOG_EMERG,
+    ngx_command_t, ngx_conf_enum_t, ngx_conf_full_name, ngx_conf_set_enum_slot,
+    ngx_conf_set_flag_slot, ngx_conf_t, ngx_http_set_complex_value_slot, ngx_str_t, ngx_uint_t,
+    NGX_CONF_FLAG, NGX_CONF_TAKE1, NGX_HTTP_LOC_CONF, NGX_HTTP_LOC_CONF_OFFSET, NGX_HTTP_MAIN_CONF,
+    NGX_HTTP_SRV_CONF, NGX_LOG_EMERG,
 };
 use ngx::ngx_string;
 
@@ -37,9 +38,21 @@ const fn command(
 }
 
 static mut FINGERPRINT_DIGESTS: [ngx_conf_enum_t; 3] = [
-    ngx_conf_enum_t { name: ngx_string!("sha1"), value: DIGEST_SHA1 },
-    ngx_conf_enum_t { name: ngx_string!("sha256"), value: DIGEST_SHA256 },
-    ngx_conf_enum_t { name: ngx_str_t { len: 0, data: ptr::null_mut() }, value: 0 },
+    ngx_conf_enum_t {
+        name: ngx_string!("sha1"),
+        value: DIGEST_SHA1,
+    },
+    ngx_conf_enum_t {
+        name: ngx_string!("sha256"),
+        value: DIGEST_SHA256,
+    },
+    ngx_conf_enum_t {
+        name: ngx_str_t {
+            len: 0,
+            data: ptr::null_mut(),
+        },
+        value: 0,
+    },
 ];
 
 const ENABLED: usize = std::mem::offset_of!(LocationConf, enabled);
@@ -47,10 +60,34 @@ const TRANSACTION_ID: usize = std::mem::offset_of!(LocationConf, transaction_id)
 
 // nginx keeps a pointer to this table and its (`post`) enum table for the process lifetime.
 pub static mut COMMANDS: [ngx_command_t; 12] = [
-    command(ngx_string!("secrules"), NGX_CONF_FLAG, ngx_conf_set_flag_slot, ENABLED, ptr::null_mut()),
-    command(ngx_string!("secrules_file"), NGX_CONF_TAKE1, set_rules_file, 0, ptr::null_mut()),
-    command(ngx_string!("secrule"), NGX_CONF_TAKE1, set_inline_rules, 0, ptr::null_mut()),
-    command(ngx_string!("secrules_transaction_id"), NGX_CONF_TAKE1, ngx_http_set_complex_value_slot, TRANSACTION_ID, ptr::null_mut()),
+    command(
+        ngx_string!("secrules"),
+        NGX_CONF_FLAG,
+        ngx_conf_set_flag_slot,
+        ENABLED,
+        ptr::null_mut(),
+    ),
+    command(
+        ngx_string!("secrules_file"),
+        NGX_CONF_TAKE1,
+        set_rules_file,
+        0,
+        ptr::null_mut(),
+    ),
+    command(
+        ngx_string!("secrule"),
+        NGX_CONF_TAKE1,
+        set_inline_rules,
+        0,
+        ptr::null_mut(),
+    ),
+    command(
+        ngx_string!("secrules_transaction_id"),
+        NGX_CONF_TAKE1,
+        ngx_http_set_complex_value_slot,
+        TRANSACTION_ID,
+        ptr::null_mut(),
+    ),
     command(
         ngx_string!("secrules_client_cert_headers"),
         NGX_CONF_FLAG,
@@ -74,10 +111,34 @@ pub static mut COMMANDS: [ngx_command_t; 12] = [
         ptr::null_mut(),
     ),
     // ModSecurity-nginx's names, same meaning, so existing configurations load unchanged.
-    command(ngx_string!("modsecurity"), NGX_CONF_FLAG, ngx_conf_set_flag_slot, ENABLED, ptr::null_mut()),
-    command(ngx_string!("modsecurity_rules_file"), NGX_CONF_TAKE1, set_rules_file, 0, ptr::null_mut()),
-    command(ngx_string!("modsecurity_rules"), NGX_CONF_TAKE1, set_inline_rules, 0, ptr::null_mut()),
-    command(ngx_string!("modsecurity_transaction_id"), NGX_CONF_TAKE1, ngx_http_set_complex_value_slot, TRANSACTION_ID, ptr::null_mut()),
+    command(
+        ngx_string!("modsecurity"),
+        NGX_CONF_FLAG,
+        ngx_conf_set_flag_slot,
+        ENABLED,
+        ptr::null_mut(),
+    ),
+    command(
+        ngx_string!("modsecurity_rules_file"),
+        NGX_CONF_TAKE1,
+        set_rules_file,
+        0,
+        ptr::null_mut(),
+    ),
+    command(
+        ngx_string!("modsecurity_rules"),
+        NGX_CONF_TAKE1,
+        set_inline_rules,
+        0,
+        ptr::null_mut(),
+    ),
+    command(
+        ngx_string!("modsecurity_transaction_id"),
+        NGX_CONF_TAKE1,
+        ngx_http_set_complex_value_slot,
+        TRANSACTION_ID,
+        ptr::null_mut(),
+    ),
     ngx_command_t::empty(),
 ];
 
@@ -92,7 +153,11 @@ unsafe fn argument(cf: *mut ngx_conf_t) -> *mut ngx_str_t {
 
 /// `secrules_file PATH` / `modsecurity_rules_file PATH`: a relative path is taken from nginx's
 /// configuration prefix, like `include`.
-unsafe extern "C" fn set_rules_file(cf: *mut ngx_conf_t, _cmd: *mut ngx_command_t, conf: *mut c_void) -> *mut c_char {
+unsafe extern "C" fn set_rules_file(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
     guarded((*cf).log, NGX_CONF_ERROR, || {
         // SAFETY: nginx calls this for our TAKE1 directive with our LocationConf as `conf`.
         let (conf, path) = unsafe { (&mut *(conf as *mut LocationConf), argument(cf)) };
@@ -101,9 +166,15 @@ unsafe extern "C" fn set_rules_file(cf: *mut ngx_conf_t, _cmd: *mut ngx_command_
             return NGX_CONF_ERROR;
         }
         // SAFETY: `path` now holds the full name, valid for the cycle.
-        let full = PathBuf::from(String::from_utf8_lossy(unsafe { (*path).as_bytes() }).into_owned());
+        let full =
+            PathBuf::from(String::from_utf8_lossy(unsafe { (*path).as_bytes() }).into_owned());
         if !full.is_file() {
-            ngx::ngx_conf_log_error!(NGX_LOG_EMERG, cf, "secrules: rules file \"{}\" not found", full.display());
+            ngx::ngx_conf_log_error!(
+                NGX_LOG_EMERG,
+                cf,
+                "secrules: rules file \"{}\" not found",
+                full.display()
+            );
             return NGX_CONF_ERROR;
         }
         conf.own_sources.push(RuleSource::File(full));
@@ -113,7 +184,11 @@ unsafe extern "C" fn set_rules_file(cf: *mut ngx_conf_t, _cmd: *mut ngx_command_
 
 /// `secrule 'SecLang text'` / `modsecurity_rules '...'`: kept with the file and line it was
 /// written at, so rule errors and log lines point at nginx.conf.
-unsafe extern "C" fn set_inline_rules(cf: *mut ngx_conf_t, _cmd: *mut ngx_command_t, conf: *mut c_void) -> *mut c_char {
+unsafe extern "C" fn set_inline_rules(
+    cf: *mut ngx_conf_t,
+    _cmd: *mut ngx_command_t,
+    conf: *mut c_void,
+) -> *mut c_char {
     guarded((*cf).log, NGX_CONF_ERROR, || {
         // SAFETY: nginx calls this for our TAKE1 directive with our LocationConf as `conf`;
         // conf_file is the file being parsed.
@@ -127,7 +202,9 @@ unsafe extern "C" fn set_inline_rules(cf: *mut ngx_conf_t, _cmd: *mut ngx_comman
             )
         };
         // nginx's current line is where the directive ended; a multi-line text started earlier.
-        let line = line.saturating_sub(text.iter().filter(|&&b| b == b'\n').count()).max(1);
+        let line = line
+            .saturating_sub(text.iter().filter(|&&b| b == b'\n').count())
+            .max(1);
         let Ok(text) = std::str::from_utf8(text) else {
             ngx::ngx_conf_log_error!(NGX_LOG_EMERG, cf, "secrules: rules text is not valid UTF-8");
             return NGX_CONF_ERROR;

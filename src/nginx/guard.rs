@@ -21,7 +21,11 @@ pub fn guarded<T>(log: *mut ngx_log_t, on_panic: T, body: impl FnOnce() -> T) ->
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
-            log_line(log, NGX_LOG_ALERT as usize, &format!("secrules: internal error: {what}"));
+            log_line(
+                log,
+                NGX_LOG_ALERT as usize,
+                &format!("secrules: internal error: {what}"),
+            );
             on_panic
         }
     }

@@ -4,20 +4,27 @@
 
 use std::mem::size_of;
 
-use ngx::ffi::{ngx_hash_key, ngx_http_request_t, ngx_list_init, ngx_list_push, ngx_str_t, ngx_table_elt_t};
+use ngx::ffi::{
+    ngx_hash_key, ngx_http_request_t, ngx_list_init, ngx_list_push, ngx_str_t, ngx_table_elt_t,
+};
 
 use super::conf::LocationConf;
 use super::request_view::{bytes, NginxRequest};
 use crate::engine::RequestView;
 use crate::mtls::{
-    is_identity_header, FINGERPRINT_HEADER, ISSUER_DN_HEADER, SUBJECT_DN_HEADER, VERIFY_HEADER, XFCC_HEADER,
+    is_identity_header, FINGERPRINT_HEADER, ISSUER_DN_HEADER, SUBJECT_DN_HEADER, VERIFY_HEADER,
+    XFCC_HEADER,
 };
 
 /// Removes client-sent identity headers and adds the ones the configuration asks for.
 ///
 /// # Safety
 /// `r` must be the live main request `view` was made from.
-pub unsafe fn forward_client_identity(r: *mut ngx_http_request_t, conf: &LocationConf, view: &NginxRequest) -> Result<(), ()> {
+pub unsafe fn forward_client_identity(
+    r: *mut ngx_http_request_t,
+    conf: &LocationConf,
+    view: &NginxRequest,
+) -> Result<(), ()> {
     remove_identity_headers(r)?;
     let certificate = view.ssl_client_certificate();
     if conf.client_cert_headers == 1 {
@@ -27,7 +34,11 @@ pub unsafe fn forward_client_identity(r: *mut ngx_http_request_t, conf: &Locatio
         };
         add_header(r, VERIFY_HEADER, verify)?;
         if let Some(certificate) = certificate {
-            add_header(r, FINGERPRINT_HEADER, conf.digest().hex_of(certificate).as_bytes())?;
+            add_header(
+                r,
+                FINGERPRINT_HEADER,
+                conf.digest().hex_of(certificate).as_bytes(),
+            )?;
             add_header(r, SUBJECT_DN_HEADER, certificate.subject_dn.as_bytes())?;
             add_header(r, ISSUER_DN_HEADER, certificate.issuer_dn.as_bytes())?;
         }
@@ -63,7 +74,13 @@ unsafe fn remove_identity_headers(r: *mut ngx_http_request_t) -> Result<(), ()> 
         return Ok(());
     }
     let list = &mut (*r).headers_in.headers;
-    if ngx_list_init(list, (*r).pool, kept.len().max(1) + 4, size_of::<ngx_table_elt_t>()) != 0 {
+    if ngx_list_init(
+        list,
+        (*r).pool,
+        kept.len().max(1) + 4,
+        size_of::<ngx_table_elt_t>(),
+    ) != 0
+    {
         return Err(());
     }
     for header in kept {

@@ -16,7 +16,14 @@ pub fn log_line(log: *mut ngx_log_t, level: usize, text: &str) {
         if level as ngx_uint_t > (*log).log_level {
             return;
         }
-        ngx_log_error_core(level as ngx_uint_t, log, 0, c"%*s".as_ptr(), text.len(), text.as_ptr());
+        ngx_log_error_core(
+            level as ngx_uint_t,
+            log,
+            0,
+            c"%*s".as_ptr(),
+            text.len(),
+            text.as_ptr(),
+        );
     }
 }
 

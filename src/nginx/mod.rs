@@ -21,7 +21,8 @@ use std::ptr;
 
 use ngx::ffi::{
     ngx_array_push, ngx_conf_t, ngx_http_handler_pt, ngx_http_module_t,
-    ngx_http_phases_NGX_HTTP_ACCESS_PHASE, ngx_http_phases_NGX_HTTP_LOG_PHASE, ngx_int_t, ngx_module_t, NGX_HTTP_MODULE, NGX_LOG_EMERG, NGX_LOG_NOTICE,
+    ngx_http_phases_NGX_HTTP_ACCESS_PHASE, ngx_http_phases_NGX_HTTP_LOG_PHASE, ngx_int_t,
+    ngx_module_t, NGX_HTTP_MODULE, NGX_LOG_EMERG, NGX_LOG_NOTICE,
 };
 use ngx::http::{HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpCoreModule};
 
@@ -68,19 +69,32 @@ unsafe fn allocate_in_conf_pool<T: Default>(cf: *mut ngx_conf_t) -> *mut c_void 
 
 unsafe extern "C" fn create_main_conf(cf: *mut ngx_conf_t) -> *mut c_void {
     // SAFETY: nginx passes the configuration being parsed; its pool outlives the cycle's use.
-    guarded((*cf).log, ptr::null_mut(), || unsafe { allocate_in_conf_pool::<MainConf>(cf) })
+    guarded((*cf).log, ptr::null_mut(), || unsafe {
+        allocate_in_conf_pool::<MainConf>(cf)
+    })
 }
 
 unsafe extern "C" fn create_loc_conf(cf: *mut ngx_conf_t) -> *mut c_void {
     // SAFETY: as above.
-    guarded((*cf).log, ptr::null_mut(), || unsafe { allocate_in_conf_pool::<LocationConf>(cf) })
+    guarded((*cf).log, ptr::null_mut(), || unsafe {
+        allocate_in_conf_pool::<LocationConf>(cf)
+    })
 }
 
-unsafe extern "C" fn merge_loc_conf(cf: *mut ngx_conf_t, parent: *mut c_void, child: *mut c_void) -> *mut c_char {
+unsafe extern "C" fn merge_loc_conf(
+    cf: *mut ngx_conf_t,
+    parent: *mut c_void,
+    child: *mut c_void,
+) -> *mut c_char {
     guarded((*cf).log, NGX_CONF_ERROR, || {
         // SAFETY: nginx hands us two LocationConf values this module created; parent and child
         // are distinct allocations, and configuration parsing is single-threaded.
-        let (parent, child) = unsafe { (&*(parent as *const LocationConf), &mut *(child as *mut LocationConf)) };
+        let (parent, child) = unsafe {
+            (
+                &*(parent as *const LocationConf),
+                &mut *(child as *mut LocationConf),
+            )
+        };
         // SAFETY: `cf` is the live http configuration context during merge.
         let Some(main) = Module::main_conf_mut(unsafe { &*cf }) else {
             return NGX_CONF_ERROR;
@@ -97,7 +111,11 @@ unsafe extern "C" fn merge_loc_conf(cf: *mut ngx_conf_t, parent: *mut c_void, ch
                 // "current line" is the end of the http block, which would mislead; the error
                 // names the rule's own file and line.
                 // SAFETY: `cf` is live during merge.
-                log::log_line(unsafe { (*cf).log }, NGX_LOG_EMERG as usize, &format!("secrules: {error}"));
+                log::log_line(
+                    unsafe { (*cf).log },
+                    NGX_LOG_EMERG as usize,
+                    &format!("secrules: {error}"),
+                );
                 NGX_CONF_ERROR
             }
         }

@@ -98,7 +98,10 @@ pub unsafe fn find<'r>(r: *mut ngx_http_request_t) -> Option<&'r mut RequestCont
     let mut cleanup = (*(*r).pool).cleanup;
     while !cleanup.is_null() {
         let ours: unsafe extern "C" fn(*mut std::ffi::c_void) = drop_context;
-        if (*cleanup).handler.is_some_and(|handler| std::ptr::fn_addr_eq(handler, ours)) {
+        if (*cleanup)
+            .handler
+            .is_some_and(|handler| std::ptr::fn_addr_eq(handler, ours))
+        {
             let context = (*cleanup).data as *mut RequestContext;
             set_module_ctx(r, context);
             return Some(&mut *context);

@@ -3,7 +3,10 @@
 
 use std::cell::OnceCell;
 
-use ngx::ffi::{ngx_connection_local_sockaddr, ngx_http_request_t, ngx_inet_get_port, ngx_str_t, ngx_table_elt_t};
+use ngx::ffi::{
+    ngx_connection_local_sockaddr, ngx_http_request_t, ngx_inet_get_port, ngx_str_t,
+    ngx_table_elt_t,
+};
 
 use super::client_cert::{self, PeerCertificate};
 use crate::engine::RequestView;
@@ -50,7 +53,9 @@ impl NginxRequest {
 
     fn peer(&self) -> Option<&PeerCertificate> {
         // SAFETY: `new`'s contract keeps `r` alive for as long as `self`.
-        self.peer.get_or_init(|| unsafe { client_cert::read(self.r) }).as_ref()
+        self.peer
+            .get_or_init(|| unsafe { client_cert::read(self.r) })
+            .as_ref()
     }
 }
 
@@ -93,7 +98,8 @@ impl RequestView for NginxRequest {
     fn for_each_header(&self, f: &mut dyn FnMut(&[u8], &[u8])) {
         // SAFETY: headers_in.headers is an ngx_list_t of ngx_table_elt_t owned by the request.
         unsafe {
-            let mut part = &self.request().headers_in.headers.part as *const ngx::ffi::ngx_list_part_t;
+            let mut part =
+                &self.request().headers_in.headers.part as *const ngx::ffi::ngx_list_part_t;
             while !part.is_null() {
                 let elements = (*part).elts as *const ngx_table_elt_t;
                 for i in 0..(*part).nelts {
@@ -113,10 +119,14 @@ impl RequestView for NginxRequest {
     fn hostname(&self) -> &[u8] {
         self.server_addr.get_or_init(|| {
             let mut buffer = [0u8; 64];
-            let mut text = ngx_str_t { len: buffer.len(), data: buffer.as_mut_ptr() };
+            let mut text = ngx_str_t {
+                len: buffer.len(),
+                data: buffer.as_mut_ptr(),
+            };
             // SAFETY: the connection is live; nginx writes at most `text.len` bytes into `buffer`
             // (a listening socket on a wildcard address is resolved with getsockname).
-            let rc = unsafe { ngx_connection_local_sockaddr(self.request().connection, &mut text, 0) };
+            let rc =
+                unsafe { ngx_connection_local_sockaddr(self.request().connection, &mut text, 0) };
             if rc != 0 {
                 return Vec::new();
             }
@@ -137,7 +147,9 @@ impl RequestView for NginxRequest {
     }
 
     fn ssl_client_verify(&self) -> &[u8] {
-        self.peer().map(|peer| peer.verify.as_slice()).unwrap_or(b"")
+        self.peer()
+            .map(|peer| peer.verify.as_slice())
+            .unwrap_or(b"")
     }
 
     fn ssl_client_certificate(&self) -> Option<&ClientCertificate> {

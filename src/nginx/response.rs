@@ -8,8 +8,9 @@
 use std::ptr;
 
 use ngx::ffi::{
-    ngx_alloc_chain_link, ngx_buf_t, ngx_chain_t, ngx_create_temp_buf, ngx_http_filter_finalize_request,
-    ngx_http_output_body_filter_pt, ngx_http_output_header_filter_pt, ngx_http_request_t, ngx_http_top_body_filter,
+    ngx_alloc_chain_link, ngx_buf_t, ngx_chain_t, ngx_create_temp_buf,
+    ngx_http_filter_finalize_request, ngx_http_output_body_filter_pt,
+    ngx_http_output_header_filter_pt, ngx_http_request_t, ngx_http_top_body_filter,
     ngx_http_top_header_filter, ngx_int_t, ngx_pcalloc, ngx_table_elt_t, NGX_HTTP_HEAD,
 };
 
@@ -109,9 +110,16 @@ unsafe fn phase_3(r: *mut ngx_http_request_t) -> Option<ngx_int_t> {
         headers.push((b"Content-Type".to_vec(), bytes(&out.content_type).to_vec()));
     }
     if out.content_length.is_null() && out.content_length_n >= 0 {
-        headers.push((b"Content-Length".to_vec(), out.content_length_n.to_string().into_bytes()));
+        headers.push((
+            b"Content-Length".to_vec(),
+            out.content_length_n.to_string().into_bytes(),
+        ));
     }
-    let protocol: &[u8] = if (*r).http_version >= 2000 { b"HTTP/2.0" } else { b"HTTP/1.1" };
+    let protocol: &[u8] = if (*r).http_version >= 2000 {
+        b"HTTP/2.0"
+    } else {
+        b"HTTP/1.1"
+    };
     transaction.set_response_headers(out.status as u16, protocol, headers);
     let view = NginxRequest::new(r, unique_id);
     let intervention = transaction.run_phase(3, &view);
@@ -119,7 +127,9 @@ unsafe fn phase_3(r: *mut ngx_http_request_t) -> Option<ngx_int_t> {
     if let Some(intervention) = intervention {
         return Some(answer_instead(r, &intervention));
     }
-    let has_body = (*r).header_only() == 0 && !matches!(out.status, 204 | 304) && (*r).method != NGX_HTTP_HEAD as usize;
+    let has_body = (*r).header_only() == 0
+        && !matches!(out.status, 204 | 304)
+        && (*r).method != NGX_HTTP_HEAD as usize;
     if has_body && transaction.wants_response_body() {
         // Held back: the header goes out with the body once phase 4 let it pass. Bodies must come
         // in memory so they can be read here (nginx reads file buffers for us).
@@ -152,7 +162,9 @@ unsafe fn answer_instead(r: *mut ngx_http_request_t, intervention: &Intervention
 unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, chain: *mut ngx_chain_t) -> ngx_int_t {
     // SAFETY: nginx calls body filters with a live request whose connection has a log.
     let log = unsafe { (*(*r).connection).log };
-    guarded(log, NGX_ERROR, || unsafe { hold_body_for_phase_4(r, chain) })
+    guarded(log, NGX_ERROR, || unsafe {
+        hold_body_for_phase_4(r, chain)
+    })
 }
 
 /// While phase 4 waits for the body: copies what arrives (marking nginx's buffers consumed, so
@@ -184,7 +196,9 @@ unsafe fn hold_body_for_phase_4(r: *mut ngx_http_request_t, chain: *mut ngx_chai
             let b = &mut *buf;
             if !b.pos.is_null() && b.last > b.pos {
                 let len = b.last.offset_from(b.pos) as usize;
-                context.response_body.extend_from_slice(std::slice::from_raw_parts(b.pos, len));
+                context
+                    .response_body
+                    .extend_from_slice(std::slice::from_raw_parts(b.pos, len));
                 b.pos = b.last;
             }
             if b.last_buf() != 0 {

@@ -10,12 +10,21 @@ use crate::compile::ConfigError;
 /// Includes nested deeper than this are a loop.
 const MAX_DEPTH: usize = 32;
 
-pub fn load_file(path: &Path, from: Option<&Span>, out: &mut Vec<Directive>, depth: usize) -> Result<(), ConfigError> {
+pub fn load_file(
+    path: &Path,
+    from: Option<&Span>,
+    out: &mut Vec<Directive>,
+    depth: usize,
+) -> Result<(), ConfigError> {
     let text = std::fs::read(path).map_err(|e| {
         let reason = format!("cannot read rules file \"{}\": {e}", path.display());
         match from {
             Some(span) => span.error(reason),
-            None => ConfigError { file: path.display().to_string(), line: 0, reason },
+            None => ConfigError {
+                file: path.display().to_string(),
+                line: 0,
+                reason,
+            },
         }
     })?;
     let text = String::from_utf8_lossy(&text);
@@ -54,7 +63,10 @@ pub fn load_text(
 /// The files a path names: itself, or with `*`/`?` in its last component, the matching files in
 /// name order (at least one).
 fn expand(path: &Path) -> Result<Vec<PathBuf>, String> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     if !name.contains(['*', '?']) {
         if path.is_file() {
             return Ok(vec![path.to_path_buf()]);
@@ -62,7 +74,8 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>, String> {
         return Err(format!("included file \"{}\" not found", path.display()));
     }
     let dir = path.parent().unwrap_or(Path::new("/"));
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot list \"{}\": {e}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot list \"{}\": {e}", dir.display()))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .filter(|e| wildcard_match(name.as_bytes(), e.file_name().to_string_lossy().as_bytes()))
@@ -79,7 +92,10 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>, String> {
 fn wildcard_match(pattern: &[u8], name: &[u8]) -> bool {
     match (pattern.first(), name.first()) {
         (None, None) => true,
-        (Some(b'*'), _) => wildcard_match(&pattern[1..], name) || (!name.is_empty() && wildcard_match(pattern, &name[1..])),
+        (Some(b'*'), _) => {
+            wildcard_match(&pattern[1..], name)
+                || (!name.is_empty() && wildcard_match(pattern, &name[1..]))
+        }
         (Some(b'?'), Some(_)) => wildcard_match(&pattern[1..], &name[1..]),
         (Some(p), Some(n)) if p == n => wildcard_match(&pattern[1..], &name[1..]),
         _ => false,

@@ -7,7 +7,11 @@ use super::{Directive, Span};
 use crate::compile::ConfigError;
 
 /// Splits `text` (whose first line is line `first_line` of `file`) into directives.
-pub fn directives(text: &str, file: &Arc<str>, first_line: usize) -> Result<Vec<Directive>, ConfigError> {
+pub fn directives(
+    text: &str,
+    file: &Arc<str>,
+    first_line: usize,
+) -> Result<Vec<Directive>, ConfigError> {
     let mut out = Vec::new();
     let mut logical = String::new();
     let mut start = 0;
@@ -22,14 +26,20 @@ pub fn directives(text: &str, file: &Arc<str>, first_line: usize) -> Result<Vec<
             continue;
         }
         logical.push_str(line);
-        let span = Span { file: file.clone(), line: start };
+        let span = Span {
+            file: file.clone(),
+            line: start,
+        };
         if let Some(directive) = split(&logical, &span)? {
             out.push(directive);
         }
         logical.clear();
     }
     if !logical.is_empty() {
-        let span = Span { file: file.clone(), line: start };
+        let span = Span {
+            file: file.clone(),
+            line: start,
+        };
         if let Some(directive) = split(&logical, &span)? {
             out.push(directive);
         }
@@ -83,7 +93,11 @@ fn split(line: &str, span: &Span) -> Result<Option<Directive>, ConfigError> {
         words.push(word);
     }
     let name = words.remove(0);
-    Ok(Some(Directive { name, args: words, span: span.clone() }))
+    Ok(Some(Directive {
+        name,
+        args: words,
+        span: span.clone(),
+    }))
 }
 
 /// Splits an action list (`id:1,phase:1,msg:'a, b',t:none`) into (name, value) pairs. Commas

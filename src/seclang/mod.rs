@@ -23,7 +23,11 @@ pub struct Span {
 
 impl Span {
     pub fn error(&self, reason: impl Into<String>) -> ConfigError {
-        ConfigError { file: self.file.to_string(), line: self.line, reason: reason.into() }
+        ConfigError {
+            file: self.file.to_string(),
+            line: self.line,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -42,7 +46,10 @@ pub fn load(sources: &[RuleSource]) -> Result<Vec<Directive>, ConfigError> {
         match source {
             RuleSource::File(path) => include::load_file(path, None, &mut out, 0)?,
             RuleSource::Inline { text, origin, line } => {
-                let base = Path::new(origin).parent().unwrap_or(Path::new("/")).to_path_buf();
+                let base = Path::new(origin)
+                    .parent()
+                    .unwrap_or(Path::new("/"))
+                    .to_path_buf();
                 let file: Arc<str> = Arc::from(origin.as_str());
                 include::load_text(text, &file, *line, &base, &mut out, 0)?;
             }

@@ -89,5 +89,7 @@ pub fn headers_in_echo(echo: &str) -> Vec<(String, String)> {
 
 /// The body part of an echo: everything after the head's empty line.
 pub fn body_in_echo(echo: &str) -> &str {
-    echo.split_once("\r\n\n").or_else(|| echo.split_once("\n\n")).map_or("", |(_, body)| body)
+    echo.split_once("\r\n\n")
+        .or_else(|| echo.split_once("\n\n"))
+        .map_or("", |(_, body)| body)
 }

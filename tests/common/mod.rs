@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod nginx;
+pub mod no_request;
 pub mod pki;
 
 use std::path::PathBuf;
@@ -23,15 +24,26 @@ pub fn module_path() -> PathBuf {
         return PathBuf::from(path);
     }
     let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
     let module = profile_dir.join("ngx_http_secrules_module.so");
-    assert!(module.is_file(), "module not built: {} (run the README's test command)", module.display());
+    assert!(
+        module.is_file(),
+        "module not built: {} (run the README's test command)",
+        module.display()
+    );
     module
 }
 
 /// A free loopback TCP port (bound and released; nginx binds it right after).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// What curl saw.
@@ -70,5 +82,8 @@ pub fn curl(args: &[&str]) -> Response {
         .expect("curl runs");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let (body, code) = stdout.rsplit_once('\n').unwrap_or(("", &stdout));
-    Response { status: code.trim().parse().unwrap_or(0), body: body.to_string() }
+    Response {
+        status: code.trim().parse().unwrap_or(0),
+        body: body.to_string(),
+    }
 }

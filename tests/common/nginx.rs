@@ -61,7 +61,8 @@ pub fn test_config(prefix: &Path) -> (bool, String) {
         .args(["-c", "conf/nginx.conf", "-t"])
         .output()
         .expect("nginx runs");
-    let text = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
+    let text = String::from_utf8_lossy(&output.stderr).into_owned()
+        + &String::from_utf8_lossy(&output.stdout);
     (output.status.success(), text)
 }
 
@@ -82,17 +83,32 @@ impl Nginx {
             .stderr(Stdio::piped())
             .spawn()
             .expect("nginx starts");
-        let mut nginx = Nginx { prefix: prefix.to_path_buf(), child };
+        let mut nginx = Nginx {
+            prefix: prefix.to_path_buf(),
+            child,
+        };
         let deadline = Instant::now() + Duration::from_secs(15);
         for &port in ports {
             while TcpStream::connect(("127.0.0.1", port)).is_err() {
                 if let Ok(Some(status)) = nginx.child.try_wait() {
                     let mut stderr = String::new();
                     use std::io::Read;
-                    let _ = nginx.child.stderr.take().unwrap().read_to_string(&mut stderr);
-                    panic!("nginx exited ({status}) before listening on {port}: {stderr}\n{}", nginx.error_log());
+                    let _ = nginx
+                        .child
+                        .stderr
+                        .take()
+                        .unwrap()
+                        .read_to_string(&mut stderr);
+                    panic!(
+                        "nginx exited ({status}) before listening on {port}: {stderr}\n{}",
+                        nginx.error_log()
+                    );
                 }
-                assert!(Instant::now() < deadline, "nginx did not listen on {port} in time:\n{}", nginx.error_log());
+                assert!(
+                    Instant::now() < deadline,
+                    "nginx did not listen on {port} in time:\n{}",
+                    nginx.error_log()
+                );
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
@@ -114,7 +130,11 @@ impl Nginx {
 
     /// Lines of the error log written by rule matches (ModSecurity's format).
     pub fn rule_log_lines(&self) -> Vec<String> {
-        self.error_log().lines().filter(|l| l.contains("ModSecurity: ")).map(str::to_string).collect()
+        self.error_log()
+            .lines()
+            .filter(|l| l.contains("ModSecurity: "))
+            .map(str::to_string)
+            .collect()
     }
 
     /// Sends a signal (`reload`, `quit`) to the master, like `nginx -s`.
@@ -125,13 +145,20 @@ impl Nginx {
             .args(["-c", "conf/nginx.conf", "-s", signal])
             .output()
             .expect("nginx runs");
-        (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
     }
 
     /// Sends SIGHUP to the master, as `systemctl reload` does (`nginx -s reload` refuses to send
     /// it when it cannot parse the configuration itself).
     pub fn hup(&self) {
-        let status = Command::new("kill").arg("-HUP").arg(self.child.id().to_string()).status().unwrap();
+        let status = Command::new("kill")
+            .arg("-HUP")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
         assert!(status.success());
     }
 
@@ -143,7 +170,10 @@ impl Nginx {
 
 impl Drop for Nginx {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-QUIT").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-QUIT")
+            .arg(self.child.id().to_string())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {

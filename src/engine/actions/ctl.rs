@@ -37,7 +37,9 @@ pub enum Ctl {
 
 impl Ctl {
     pub fn parse(text: &str) -> Result<Ctl, String> {
-        let (name, value) = text.split_once('=').ok_or_else(|| format!("ctl:{text}: expected name=value"))?;
+        let (name, value) = text
+            .split_once('=')
+            .ok_or_else(|| format!("ctl:{text}: expected name=value"))?;
         let value = value.trim();
         Ok(match name.trim().to_ascii_lowercase().as_str() {
             "ruleremovebyid" => Ctl::RemoveRules(RuleSelector::Ids(id_ranges(value)?)),
@@ -87,7 +89,9 @@ impl Ctl {
 impl RuleSelector {
     pub fn selects(&self, id: u64, tags: &[String]) -> bool {
         match self {
-            RuleSelector::Ids(ranges) => ranges.iter().any(|&(low, high)| (low..=high).contains(&id)),
+            RuleSelector::Ids(ranges) => {
+                ranges.iter().any(|&(low, high)| (low..=high).contains(&id))
+            }
             RuleSelector::Tag(tag) => tags.iter().any(|t| t == tag),
         }
     }
@@ -117,7 +121,10 @@ fn id_ranges(value: &str) -> Result<Vec<(u64, u64)>, String> {
         .map(|item| {
             let bad = || format!("\"{item}\" is not a rule id or id range");
             match item.split_once('-') {
-                Some((low, high)) => Ok((low.trim().parse().map_err(|_| bad())?, high.trim().parse().map_err(|_| bad())?)),
+                Some((low, high)) => Ok((
+                    low.trim().parse().map_err(|_| bad())?,
+                    high.trim().parse().map_err(|_| bad())?,
+                )),
                 None => {
                     let id = item.trim().parse().map_err(|_| bad())?;
                     Ok((id, id))
@@ -129,12 +136,20 @@ fn id_ranges(value: &str) -> Result<Vec<(u64, u64)>, String> {
 
 /// `920100;ARGS:password` -> ("920100", ARGS, "password").
 fn split_target(value: &str) -> Result<(&str, TargetSpec), String> {
-    let (rules, target) = value.split_once(';').ok_or_else(|| format!("\"{value}\": expected RULES;VARIABLE[:key]"))?;
+    let (rules, target) = value
+        .split_once(';')
+        .ok_or_else(|| format!("\"{value}\": expected RULES;VARIABLE[:key]"))?;
     let (name, key) = match target.split_once(':') {
         Some((name, key)) => (name, Some(key.as_bytes().to_ascii_lowercase())),
         None => (target, None),
     };
-    Ok((rules, TargetSpec { variable: Variable::from_name(name)?, key }))
+    Ok((
+        rules,
+        TargetSpec {
+            variable: Variable::from_name(name)?,
+            key,
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -143,12 +158,18 @@ mod tests {
 
     #[test]
     fn ctl_forms() {
-        assert_eq!(Ctl::parse("ruleRemoveById=1-999999").unwrap(), Ctl::RemoveRules(RuleSelector::Ids(vec![(1, 999_999)])));
+        assert_eq!(
+            Ctl::parse("ruleRemoveById=1-999999").unwrap(),
+            Ctl::RemoveRules(RuleSelector::Ids(vec![(1, 999_999)]))
+        );
         assert_eq!(
             Ctl::parse("ruleRemoveTargetById=942100;ARGS:Password").unwrap(),
             Ctl::RemoveTarget(
                 RuleSelector::Ids(vec![(942_100, 942_100)]),
-                TargetSpec { variable: Variable::Args, key: Some(b"password".to_vec()) }
+                TargetSpec {
+                    variable: Variable::Args,
+                    key: Some(b"password".to_vec())
+                }
             )
         );
         assert_eq!(Ctl::parse("auditEngine=Off").unwrap(), Ctl::AuditEngineOff);

@@ -25,12 +25,24 @@ pub fn id(value: &str) -> Result<u64, String> {
 }
 
 pub fn small_number(action: &str, value: &str) -> Result<u8, String> {
-    value.trim().parse().map_err(|_| format!("\"{action}:{value}\" is not a number from 0 to 9"))
+    value
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{action}:{value}\" is not a number from 0 to 9"))
 }
 
 /// Numbers 0-7, or syslog's names as ModSecurity accepts them.
 pub fn severity(value: &str) -> Result<u8, String> {
-    const NAMES: [&str; 8] = ["EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFO", "DEBUG"];
+    const NAMES: [&str; 8] = [
+        "EMERGENCY",
+        "ALERT",
+        "CRITICAL",
+        "ERROR",
+        "WARNING",
+        "NOTICE",
+        "INFO",
+        "DEBUG",
+    ];
     let value = value.trim();
     if let Ok(n @ 0..=7) = value.parse::<u8>() {
         return Ok(n);

@@ -55,7 +55,8 @@ impl RuleActions {
     }
 
     fn apply(&mut self, name: &str, value: Option<String>) -> Result<(), String> {
-        let value_of = |value: Option<String>| value.ok_or_else(|| format!("action \"{name}\" needs a value"));
+        let value_of =
+            |value: Option<String>| value.ok_or_else(|| format!("action \"{name}\" needs a value"));
         match name.to_ascii_lowercase().as_str() {
             "id" => self.id = Some(metadata::id(&value_of(value)?)?),
             "rev" => self.metadata.rev = value_of(value)?,
@@ -66,7 +67,9 @@ impl RuleActions {
             "logdata" => self.metadata.logdata = Some(Macro::parse(&value_of(value)?)?),
             "tag" => self.metadata.tags.push(value_of(value)?),
             "severity" => self.metadata.severity = Some(metadata::severity(&value_of(value)?)?),
-            "deny" | "drop" | "pass" | "block" => self.disruptive = Some(Disruptive::from_name(name)),
+            "deny" | "drop" | "pass" | "block" => {
+                self.disruptive = Some(Disruptive::from_name(name))
+            }
             "status" => self.status = Some(disruptive::status(&value_of(value)?)?),
             "phase" => self.phase = Some(flow::phase(&value_of(value)?)?),
             "chain" => self.chain = true,
@@ -74,7 +77,13 @@ impl RuleActions {
             "skipafter" => self.skip_after = Some(value_of(value)?.trim().to_string()),
             "skip" => {
                 let n = value_of(value)?;
-                self.skip = Some(n.trim().parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("\"skip:{n}\" needs a positive number"))?);
+                self.skip = Some(
+                    n.trim()
+                        .parse()
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .ok_or_else(|| format!("\"skip:{n}\" needs a positive number"))?,
+                );
             }
             "ctl" => self.ctls.push(Ctl::parse(&value_of(value)?)?),
             "capture" => self.capture = true,
@@ -86,7 +95,8 @@ impl RuleActions {
                     self.transformations.clear();
                     self.transformations_reset = true;
                 } else {
-                    self.transformations.push(Transformation::from_name(&transformation)?);
+                    self.transformations
+                        .push(Transformation::from_name(&transformation)?);
                 }
             }
             "setvar" => self.setvars.push(SetVar::parse(&value_of(value)?)?),

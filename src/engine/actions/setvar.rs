@@ -48,34 +48,62 @@ impl SetVar {
     pub fn parse(text: &str) -> Result<SetVar, String> {
         let text = text.trim();
         if let Some(target) = text.strip_prefix('!') {
-            return Ok(SetVar::Delete { var: var_ref(target)? });
+            return Ok(SetVar::Delete {
+                var: var_ref(target)?,
+            });
         }
         let (target, value) = text.split_once('=').unwrap_or((text, "1"));
         let var = var_ref(target)?;
         Ok(if let Some(v) = value.strip_prefix('+') {
-            SetVar::Add { var, value: Macro::parse(v)? }
+            SetVar::Add {
+                var,
+                value: Macro::parse(v)?,
+            }
         } else if let Some(v) = value.strip_prefix('-') {
-            SetVar::Subtract { var, value: Macro::parse(v)? }
+            SetVar::Subtract {
+                var,
+                value: Macro::parse(v)?,
+            }
         } else {
-            SetVar::Set { var, value: Macro::parse(value)? }
+            SetVar::Set {
+                var,
+                value: Macro::parse(value)?,
+            }
         })
     }
 
     pub fn evaluate(&self, ctx: &EvalContext) -> Update {
-        let current = |var: &VarRef| ctx.state.get(var.collection, &var.name).map(|v| numeric_value(&v)).unwrap_or(0);
+        let current = |var: &VarRef| {
+            ctx.state
+                .get(var.collection, &var.name)
+                .map(|v| numeric_value(&v))
+                .unwrap_or(0)
+        };
         match self {
-            SetVar::Set { var, value } => Update { var: var.resolve(ctx), value: Some(value.expand(ctx)) },
+            SetVar::Set { var, value } => Update {
+                var: var.resolve(ctx),
+                value: Some(value.expand(ctx)),
+            },
             SetVar::Add { var, value } => {
                 let var = var.resolve(ctx);
                 let sum = current(&var).saturating_add(numeric_value(&value.expand(ctx)));
-                Update { var, value: Some(sum.to_string().into_bytes()) }
+                Update {
+                    var,
+                    value: Some(sum.to_string().into_bytes()),
+                }
             }
             SetVar::Subtract { var, value } => {
                 let var = var.resolve(ctx);
                 let difference = current(&var).saturating_sub(numeric_value(&value.expand(ctx)));
-                Update { var, value: Some(difference.to_string().into_bytes()) }
+                Update {
+                    var,
+                    value: Some(difference.to_string().into_bytes()),
+                }
             }
-            SetVar::Delete { var } => Update { var: var.resolve(ctx), value: None },
+            SetVar::Delete { var } => Update {
+                var: var.resolve(ctx),
+                value: None,
+            },
         }
     }
 }
@@ -93,12 +121,17 @@ pub struct InitCol {
 
 impl InitCol {
     pub fn parse(text: &str) -> Result<InitCol, String> {
-        let (name, key) = text.split_once('=').ok_or_else(|| format!("initcol:{text}: expected collection=key"))?;
+        let (name, key) = text
+            .split_once('=')
+            .ok_or_else(|| format!("initcol:{text}: expected collection=key"))?;
         let collection = Collection::from_name(name.trim())?;
         if collection == Collection::Tx {
             return Err("initcol: TX is not a persistent collection".into());
         }
-        Ok(InitCol { collection, key: Macro::parse(key.trim())? })
+        Ok(InitCol {
+            collection,
+            key: Macro::parse(key.trim())?,
+        })
     }
 }
 
@@ -111,12 +144,17 @@ pub struct ExpireVar {
 
 impl ExpireVar {
     pub fn parse(text: &str) -> Result<ExpireVar, String> {
-        let (target, seconds) = text.split_once('=').ok_or_else(|| format!("expirevar:{text}: expected collection.name=seconds"))?;
+        let (target, seconds) = text
+            .split_once('=')
+            .ok_or_else(|| format!("expirevar:{text}: expected collection.name=seconds"))?;
         let var = var_ref(target)?;
         if var.collection == Collection::Tx {
             return Err("expirevar: TX variables end with the transaction".into());
         }
-        Ok(ExpireVar { var, seconds: Macro::parse(seconds.trim())? })
+        Ok(ExpireVar {
+            var,
+            seconds: Macro::parse(seconds.trim())?,
+        })
     }
 }
 
@@ -125,6 +163,14 @@ fn var_ref(target: &str) -> Result<VarRef, String> {
     let (collection, name) = target
         .split_once('.')
         .ok_or_else(|| format!("\"{target}\": expected collection.name"))?;
-    let template = if name.contains("%{") { Some(Macro::parse(name)?) } else { None };
-    Ok(VarRef { collection: Collection::from_name(collection)?, name: name.to_ascii_lowercase(), template })
+    let template = if name.contains("%{") {
+        Some(Macro::parse(name)?)
+    } else {
+        None
+    };
+    Ok(VarRef {
+        collection: Collection::from_name(collection)?,
+        name: name.to_ascii_lowercase(),
+        template,
+    })
 }

@@ -6,7 +6,11 @@
 //! the configured depth limit.
 
 /// Parses `body` into (name, value) arguments, at most `max_args` of them.
-pub fn arguments(body: &[u8], depth_limit: usize, max_args: usize) -> Result<super::Arguments, String> {
+pub fn arguments(
+    body: &[u8],
+    depth_limit: usize,
+    max_args: usize,
+) -> Result<super::Arguments, String> {
     let mut parser = Parser { input: body, at: 0 };
     let mut out = Vec::new();
     // Each open container: its name part, whether it is an array, and its element counter.
@@ -23,7 +27,11 @@ pub fn arguments(body: &[u8], depth_limit: usize, max_args: usize) -> Result<sup
                     if stack.len() >= depth_limit {
                         return Err(format!("JSON depth limit ({depth_limit}) exceeded"));
                     }
-                    stack.push(Container { name: std::mem::take(&mut key), array, count: 0 });
+                    stack.push(Container {
+                        name: std::mem::take(&mut key),
+                        array,
+                        count: 0,
+                    });
                     parser.skip_whitespace();
                     let close = if array { b']' } else { b'}' };
                     if parser.peek() == Some(close) {
@@ -81,7 +89,13 @@ pub fn arguments(body: &[u8], depth_limit: usize, max_args: usize) -> Result<sup
                         break;
                     }
                 }
-                Some(other) => return Err(format!("unexpected '{}' at byte {}", other.escape_ascii(), parser.at - 1)),
+                Some(other) => {
+                    return Err(format!(
+                        "unexpected '{}' at byte {}",
+                        other.escape_ascii(),
+                        parser.at - 1
+                    ))
+                }
                 None => return Err("unexpected end of JSON".to_string()),
             }
         }
@@ -156,7 +170,10 @@ impl Parser<'_> {
         let key = self.string()?;
         self.skip_whitespace();
         if self.next() != Some(b':') {
-            return Err(format!("expected ':' at byte {}", self.at.saturating_sub(1)));
+            return Err(format!(
+                "expected ':' at byte {}",
+                self.at.saturating_sub(1)
+            ));
         }
         Ok(key)
     }
@@ -168,7 +185,11 @@ impl Parser<'_> {
             Some(b'f') => self.word(b"false").map(|_| b"false".to_vec()),
             Some(b'n') => self.word(b"null").map(|_| Vec::new()),
             Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(other) => Err(format!("unexpected '{}' at byte {}", other.escape_ascii(), self.at)),
+            Some(other) => Err(format!(
+                "unexpected '{}' at byte {}",
+                other.escape_ascii(),
+                self.at
+            )),
             None => Err("unexpected end of JSON".to_string()),
         }
     }
@@ -239,9 +260,19 @@ impl Parser<'_> {
                         let mut buf = [0u8; 4];
                         out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
                     }
-                    _ => return Err(format!("invalid escape at byte {}", self.at.saturating_sub(1))),
+                    _ => {
+                        return Err(format!(
+                            "invalid escape at byte {}",
+                            self.at.saturating_sub(1)
+                        ))
+                    }
                 },
-                Some(b) if b < 0x20 => return Err(format!("control character in string at byte {}", self.at - 1)),
+                Some(b) if b < 0x20 => {
+                    return Err(format!(
+                        "control character in string at byte {}",
+                        self.at - 1
+                    ))
+                }
                 Some(b) => out.push(b),
             }
         }
@@ -252,9 +283,13 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u32, String> {
-        let digits = self.input.get(self.at..self.at + 4).ok_or("truncated \\u escape")?;
+        let digits = self
+            .input
+            .get(self.at..self.at + 4)
+            .ok_or("truncated \\u escape")?;
         let text = std::str::from_utf8(digits).map_err(|_| "invalid \\u escape".to_string())?;
-        let value = u32::from_str_radix(text, 16).map_err(|_| format!("invalid \\u escape at byte {}", self.at))?;
+        let value = u32::from_str_radix(text, 16)
+            .map_err(|_| format!("invalid \\u escape at byte {}", self.at))?;
         self.at += 4;
         Ok(value)
     }
@@ -292,17 +327,45 @@ mod tests {
     }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+        list.iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn names_as_libmodsecurity_gives_them() {
         let cases: &[(&str, &[(&str, &str)])] = &[
-            (r#"{"a":{"b":"c"},"d":[1,2]}"#, &[("json.a.b", "c"), ("json.d.array_0", "1"), ("json.d.array_1", "2")]),
-            (r#" { "q" : "drop table" , "n": -1.5e3, "t": true, "f": false, "z": null } "#,
-             &[("json.q", "drop table"), ("json.n", "-1.5e3"), ("json.t", "true"), ("json.f", "false"), ("json.z", "")]),
-            (r#"[1,[2,3],{"k":"v"}]"#, &[("json.array_0", "1"), ("json.array_1.array_0", "2"), ("json.array_1.array_1", "3"), ("json.array_2.k", "v")]),
-            (r#"{"e":{},"f":[],"g":"\u0041\ud83d\ude00\n"}"#, &[("json.g", "A\u{1F600}\n")]),
+            (
+                r#"{"a":{"b":"c"},"d":[1,2]}"#,
+                &[
+                    ("json.a.b", "c"),
+                    ("json.d.array_0", "1"),
+                    ("json.d.array_1", "2"),
+                ],
+            ),
+            (
+                r#" { "q" : "drop table" , "n": -1.5e3, "t": true, "f": false, "z": null } "#,
+                &[
+                    ("json.q", "drop table"),
+                    ("json.n", "-1.5e3"),
+                    ("json.t", "true"),
+                    ("json.f", "false"),
+                    ("json.z", ""),
+                ],
+            ),
+            (
+                r#"[1,[2,3],{"k":"v"}]"#,
+                &[
+                    ("json.array_0", "1"),
+                    ("json.array_1.array_0", "2"),
+                    ("json.array_1.array_1", "3"),
+                    ("json.array_2.k", "v"),
+                ],
+            ),
+            (
+                r#"{"e":{},"f":[],"g":"\u0041\ud83d\ude00\n"}"#,
+                &[("json.g", "A\u{1F600}\n")],
+            ),
             (r#""just a string""#, &[("json", "just a string")]),
         ];
         for (body, expected) in cases {
@@ -314,15 +377,34 @@ mod tests {
     #[test]
     fn malformed_json_is_an_error_not_a_panic() {
         let bad = [
-            "", "{", "{\"a\"}", "{\"a\":}", "[1,]", "{\"a\":1,}", "[1 2]", "{\"a\":tru}", "\"\\x\"", "\"\\ud800\"",
-            "01x", "[1]]", "{\"a\":\"b\u{1}\"}", "-", "1.", "nul",
+            "",
+            "{",
+            "{\"a\"}",
+            "{\"a\":}",
+            "[1,]",
+            "{\"a\":1,}",
+            "[1 2]",
+            "{\"a\":tru}",
+            "\"\\x\"",
+            "\"\\ud800\"",
+            "01x",
+            "[1]]",
+            "{\"a\":\"b\u{1}\"}",
+            "-",
+            "1.",
+            "nul",
         ];
         for body in bad {
-            assert!(arguments(body.as_bytes(), 100, 100).is_err(), "{body:?} accepted");
+            assert!(
+                arguments(body.as_bytes(), 100, 100).is_err(),
+                "{body:?} accepted"
+            );
         }
         assert!(arguments(b"\"\xff\"", 100, 100).is_err());
         let deep = "[".repeat(100_000);
-        assert!(arguments(deep.as_bytes(), 10_000, 100).unwrap_err().contains("depth"));
+        assert!(arguments(deep.as_bytes(), 10_000, 100)
+            .unwrap_err()
+            .contains("depth"));
         assert_eq!(arguments(b"[[[1]]]", 3, 100).unwrap().len(), 1);
         assert!(arguments(b"[[[[1]]]]", 3, 100).is_err());
         assert_eq!(arguments(b"[1,2,3]", 100, 2).unwrap().len(), 2);

@@ -22,15 +22,22 @@ const NODES_LIMIT: u32 = 1_000_000;
 
 pub fn parse(body: &[u8]) -> Result<XmlBody, String> {
     let text = std::str::from_utf8(body).map_err(|e| format!("not UTF-8 ({e})"))?;
-    let options = roxmltree::ParsingOptions { allow_dtd: true, nodes_limit: NODES_LIMIT, ..Default::default() };
-    let document = roxmltree::Document::parse_with_options(text, options).map_err(|e| e.to_string())?;
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        nodes_limit: NODES_LIMIT,
+        ..Default::default()
+    };
+    let document =
+        roxmltree::Document::parse_with_options(text, options).map_err(|e| e.to_string())?;
     let mut out = XmlBody::default();
     for node in document.root_element().descendants() {
         if node.is_text() {
-            out.text.extend_from_slice(node.text().unwrap_or_default().as_bytes());
+            out.text
+                .extend_from_slice(node.text().unwrap_or_default().as_bytes());
         }
         if node.is_element() {
-            out.attributes.extend(node.attributes().map(|a| a.value().as_bytes().to_vec()));
+            out.attributes
+                .extend(node.attributes().map(|a| a.value().as_bytes().to_vec()));
         }
     }
     Ok(out)

@@ -16,7 +16,9 @@ impl IpSet {
                 Some((addr, bits)) => (addr, Some(bits)),
                 None => (item, None),
             };
-            let addr: IpAddr = addr.parse().map_err(|_| format!("@ipMatch: \"{item}\" is not an IP address or network"))?;
+            let addr: IpAddr = addr
+                .parse()
+                .map_err(|_| format!("@ipMatch: \"{item}\" is not an IP address or network"))?;
             let max = if addr.is_ipv4() { 32 } else { 128 };
             let bits = match prefix {
                 Some(bits) => bits
@@ -40,9 +42,14 @@ impl IpSet {
         let mut list = String::new();
         for file in param.split_ascii_whitespace() {
             let path = base_dir.join(file);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("@ipMatchFromFile: cannot read \"{}\": {e}", path.display()))?;
-            for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                format!("@ipMatchFromFile: cannot read \"{}\": {e}", path.display())
+            })?;
+            for line in text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            {
                 list.push_str(line);
                 list.push(',');
             }
@@ -51,25 +58,40 @@ impl IpSet {
     }
 
     pub fn matches(&self, value: &[u8]) -> bool {
-        let Some(addr) = std::str::from_utf8(value).ok().and_then(|v| v.trim().parse::<IpAddr>().ok()) else {
+        let Some(addr) = std::str::from_utf8(value)
+            .ok()
+            .and_then(|v| v.trim().parse::<IpAddr>().ok())
+        else {
             return false;
         };
-        self.networks.iter().any(|&(network, bits)| contains(network, bits, addr))
+        self.networks
+            .iter()
+            .any(|&(network, bits)| contains(network, bits, addr))
     }
 }
 
 fn contains(network: IpAddr, bits: u8, addr: IpAddr) -> bool {
     match (network, addr) {
         (IpAddr::V4(n), IpAddr::V4(a)) => {
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
             u32::from(n) & mask == u32::from(a) & mask
         }
         (IpAddr::V6(n), IpAddr::V6(a)) => {
-            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
             u128::from(n) & mask == u128::from(a) & mask
         }
         // An IPv4 client seen on a dual-stack socket as ::ffff:a.b.c.d
-        (IpAddr::V4(_), IpAddr::V6(a)) => a.to_ipv4_mapped().is_some_and(|a| contains(network, bits, IpAddr::V4(a))),
+        (IpAddr::V4(_), IpAddr::V6(a)) => a
+            .to_ipv4_mapped()
+            .is_some_and(|a| contains(network, bits, IpAddr::V4(a))),
         _ => false,
     }
 }

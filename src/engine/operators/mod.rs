@@ -4,6 +4,8 @@
 
 mod begins_with;
 mod contains;
+mod detect_sqli;
+mod detect_xss;
 mod ends_with;
 mod geo_lookup;
 mod ip_match;
@@ -50,6 +52,8 @@ pub enum Operator {
     UnconditionalMatch,
     GeoLookup,
     Rbl(rbl::BlockList),
+    DetectSqli,
+    DetectXss,
     /// The parameter holds macros: expanded and compiled when the rule runs.
     Expanded(Box<Expanded>),
 }
@@ -67,7 +71,12 @@ impl Operator {
     /// `@ipMatchFromFile`) are found relative to `base_dir`, the rule file's directory.
     pub fn compile(name: &str, param: &str, base_dir: &Path) -> Result<Operator, String> {
         let operator = Operator::compile_literal(name, param, base_dir)?;
-        if param.contains("%{") && !matches!(operator, Operator::PmFromFile(_) | Operator::IpMatchFromFile(_)) {
+        if param.contains("%{")
+            && !matches!(
+                operator,
+                Operator::PmFromFile(_) | Operator::IpMatchFromFile(_)
+            )
+        {
             return Ok(Operator::Expanded(Box::new(Expanded {
                 name: name.to_string(),
                 template: Macro::parse(param)?,
@@ -90,16 +99,22 @@ impl Operator {
             "pm" => Operator::Pm(pm::Phrases::from_parameter(param)?),
             "pmfromfile" | "pmf" => Operator::PmFromFile(pm::Phrases::from_files(param, base_dir)?),
             "ipmatch" => Operator::IpMatch(ip_match::IpSet::parse(param)?),
-            "ipmatchfromfile" | "ipmatchf" => Operator::IpMatchFromFile(ip_match::IpSet::from_files(param, base_dir)?),
+            "ipmatchfromfile" | "ipmatchf" => {
+                Operator::IpMatchFromFile(ip_match::IpSet::from_files(param, base_dir)?)
+            }
             "eq" | "ne" | "gt" | "ge" | "lt" | "le" => {
                 let comparison = Comparison::from_name(name).expect("listed above");
                 Operator::Numeric(comparison, numeric::parse_integer(param))
             }
-            "validatebyterange" => Operator::ValidateByteRange(Box::new(validate_byte_range::ByteRanges::parse(param)?)),
+            "validatebyterange" => Operator::ValidateByteRange(Box::new(
+                validate_byte_range::ByteRanges::parse(param)?,
+            )),
             "validateurlencoding" => Operator::ValidateUrlEncoding,
             "validateutf8encoding" => Operator::ValidateUtf8Encoding,
             "unconditionalmatch" => Operator::UnconditionalMatch,
             "geolookup" => Operator::GeoLookup,
+            "detectsqli" => Operator::DetectSqli,
+            "detectxss" => Operator::DetectXss,
             "rbl" => Operator::Rbl(rbl::BlockList::parse(param)?),
             _ => return Err(format!("unknown or unsupported operator \"@{name}\"")),
         })
@@ -124,6 +139,8 @@ impl Operator {
             Operator::ValidateUtf8Encoding => "ValidateUtf8Encoding",
             Operator::UnconditionalMatch => "UnconditionalMatch",
             Operator::GeoLookup => "GeoLookup",
+            Operator::DetectSqli => "DetectSQLi",
+            Operator::DetectXss => "DetectXSS",
             Operator::Rbl(_) => "Rbl",
             Operator::Expanded(expanded) => expanded.log_name,
         }
@@ -135,7 +152,12 @@ impl Operator {
     }
 
     /// Whether `value` matches; with `captures`, a matching `@rx` fills it with its groups 0-9.
-    pub fn matches(&self, value: &[u8], captures: Option<&mut Vec<Vec<u8>>>, ctx: &EvalContext) -> bool {
+    pub fn matches(
+        &self,
+        value: &[u8],
+        captures: Option<&mut Vec<Vec<u8>>>,
+        ctx: &EvalContext,
+    ) -> bool {
         match self {
             Operator::Rx(rx) => rx.matches(value, captures),
             Operator::StrEq(expected) => streq::matches(value, expected),
@@ -143,14 +165,20 @@ impl Operator {
             Operator::BeginsWith(prefix) => begins_with::matches(value, prefix),
             Operator::EndsWith(suffix) => ends_with::matches(value, suffix),
             Operator::Within(list) => within::matches(value, list),
-            Operator::Pm(phrases) | Operator::PmFromFile(phrases) => phrases.matches(value, captures),
+            Operator::Pm(phrases) | Operator::PmFromFile(phrases) => {
+                phrases.matches(value, captures)
+            }
             Operator::IpMatch(set) | Operator::IpMatchFromFile(set) => set.matches(value),
-            Operator::Numeric(comparison, param) => comparison.holds(numeric::parse_integer_bytes(value), *param),
+            Operator::Numeric(comparison, param) => {
+                comparison.holds(numeric::parse_integer_bytes(value), *param)
+            }
             Operator::ValidateByteRange(ranges) => ranges.finds_outside(value),
             Operator::ValidateUrlEncoding => validate_url_encoding::finds_invalid(value),
             Operator::ValidateUtf8Encoding => validate_utf8_encoding::finds_invalid(value),
             Operator::UnconditionalMatch => true,
             Operator::GeoLookup => geo_lookup::matches(value),
+            Operator::DetectSqli => detect_sqli::matches(value, captures),
+            Operator::DetectXss => detect_xss::matches(value),
             Operator::Rbl(list) => list.lists(value),
             Operator::Expanded(expanded) => {
                 let param = String::from_utf8_lossy(&expanded.template.expand(ctx)).into_owned();
@@ -164,7 +192,9 @@ impl Operator {
     /// The parameter a log line shows for this match (expanded, for operators with macros).
     pub fn shown_parameter(&self, written: &str, ctx: &EvalContext) -> String {
         match self {
-            Operator::Expanded(expanded) => String::from_utf8_lossy(&expanded.template.expand(ctx)).into_owned(),
+            Operator::Expanded(expanded) => {
+                String::from_utf8_lossy(&expanded.template.expand(ctx)).into_owned()
+            }
             _ => written.to_string(),
         }
     }

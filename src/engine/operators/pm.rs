@@ -14,14 +14,21 @@ pub struct Phrases {
 
 impl Phrases {
     pub fn from_parameter(param: &str) -> Result<Phrases, String> {
-        Phrases::build(param.split_ascii_whitespace().map(str::as_bytes).map(<[u8]>::to_vec).collect())
+        Phrases::build(
+            param
+                .split_ascii_whitespace()
+                .map(str::as_bytes)
+                .map(<[u8]>::to_vec)
+                .collect(),
+        )
     }
 
     pub fn from_files(param: &str, base_dir: &Path) -> Result<Phrases, String> {
         let mut phrases = Vec::new();
         for file in param.split_ascii_whitespace() {
             let path = base_dir.join(file);
-            let text = std::fs::read(&path).map_err(|e| format!("@pmFromFile: cannot read \"{}\": {e}", path.display()))?;
+            let text = std::fs::read(&path)
+                .map_err(|e| format!("@pmFromFile: cannot read \"{}\": {e}", path.display()))?;
             for line in text.split(|&b| b == b'\n') {
                 let line = line.strip_suffix(b"\r").unwrap_or(line).trim_ascii();
                 if !line.is_empty() && !line.starts_with(b"#") {

@@ -10,7 +10,9 @@ pub struct Rx {
 
 impl Rx {
     pub fn compile(pattern: &str) -> Result<Rx, String> {
-        Ok(Rx { regex: Regex::new(pattern)? })
+        Ok(Rx {
+            regex: Regex::new(pattern)?,
+        })
     }
 
     pub fn matches(&self, value: &[u8], captures: Option<&mut Vec<Vec<u8>>>) -> bool {

@@ -8,7 +8,9 @@ pub struct ByteRanges {
 impl ByteRanges {
     pub fn parse(param: &str) -> Result<ByteRanges, String> {
         let mut allowed = [false; 256];
-        let bad = |item: &str| format!("@validateByteRange: \"{item}\" is not a byte or a range of bytes");
+        let bad = |item: &str| {
+            format!("@validateByteRange: \"{item}\" is not a byte or a range of bytes")
+        };
         for item in param.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let (low, high) = match item.split_once('-') {
                 Some((l, h)) => (l.trim(), h.trim()),
@@ -19,7 +21,9 @@ impl ByteRanges {
             if low > high {
                 return Err(bad(item));
             }
-            allowed[low as usize..=high as usize].iter_mut().for_each(|a| *a = true);
+            allowed[low as usize..=high as usize]
+                .iter_mut()
+                .for_each(|a| *a = true);
         }
         Ok(ByteRanges { allowed })
     }

@@ -5,7 +5,10 @@ pub fn finds_invalid(value: &[u8]) -> bool {
     let mut i = 0;
     while i < value.len() {
         if value[i] == b'%' {
-            if i + 2 >= value.len() || !value[i + 1].is_ascii_hexdigit() || !value[i + 2].is_ascii_hexdigit() {
+            if i + 2 >= value.len()
+                || !value[i + 1].is_ascii_hexdigit()
+                || !value[i + 2].is_ascii_hexdigit()
+            {
                 return true;
             }
             i += 3;

@@ -23,9 +23,15 @@ enum Engine {
 impl Regex {
     pub fn new(pattern: &str) -> Result<Regex, String> {
         if let Some(translated) = pcre_syntax::translate(pattern) {
-            let syntax = syntax::Config::new().unicode(false).utf8(false).dot_matches_new_line(true).multi_line(true);
+            let syntax = syntax::Config::new()
+                .unicode(false)
+                .utf8(false)
+                .dot_matches_new_line(true)
+                .multi_line(true);
             if let Ok(regex) = meta::Regex::builder().syntax(syntax).build(&translated) {
-                return Ok(Regex { engine: Engine::Linear(regex) });
+                return Ok(Regex {
+                    engine: Engine::Linear(regex),
+                });
             }
         }
         // PCRE2 is the authority on what a pattern means: whatever it rejects is an error.
@@ -35,7 +41,9 @@ impl Regex {
             .jit_if_available(true)
             .build(pattern)
             .map_err(|e| format!("regex \"{pattern}\" does not compile: {e}"))?;
-        Ok(Regex { engine: Engine::Backtracking(regex) })
+        Ok(Regex {
+            engine: Engine::Backtracking(regex),
+        })
     }
 
     /// Whether this pattern needs the backtracking engine.
@@ -63,7 +71,11 @@ impl Regex {
                     return false;
                 }
                 for group in 0..caps.group_len().min(10) {
-                    groups.push(caps.get_group(group).map(|span| value[span.range()].to_vec()).unwrap_or_default());
+                    groups.push(
+                        caps.get_group(group)
+                            .map(|span| value[span.range()].to_vec())
+                            .unwrap_or_default(),
+                    );
                 }
             }
             Engine::Backtracking(regex) => {
@@ -71,7 +83,11 @@ impl Regex {
                     return false;
                 };
                 for group in 0..caps.len().min(10) {
-                    groups.push(caps.get(group).map(|m| m.as_bytes().to_vec()).unwrap_or_default());
+                    groups.push(
+                        caps.get(group)
+                            .map(|m| m.as_bytes().to_vec())
+                            .unwrap_or_default(),
+                    );
                 }
             }
         }
@@ -113,15 +129,25 @@ mod tests {
         }
         assert_eq!(cases.len(), 18);
         assert!(Regex::new("(").is_err());
-        assert!(Regex::new("a{2").is_ok(), "PCRE reads an unfinished quantifier as literals");
+        assert!(
+            Regex::new("a{2").is_ok(),
+            "PCRE reads an unfinished quantifier as literals"
+        );
     }
 
     #[test]
     fn captures_on_both_engines() {
         let mut groups = Vec::new();
-        assert!(Regex::new("(\\d+)-(\\d+)").unwrap().captures(b"x 12-34", &mut groups));
-        assert_eq!(groups, vec![b"12-34".to_vec(), b"12".to_vec(), b"34".to_vec()]);
-        assert!(Regex::new("(\\d+)(?=-)").unwrap().captures(b"x 12-34", &mut groups));
+        assert!(Regex::new("(\\d+)-(\\d+)")
+            .unwrap()
+            .captures(b"x 12-34", &mut groups));
+        assert_eq!(
+            groups,
+            vec![b"12-34".to_vec(), b"12".to_vec(), b"34".to_vec()]
+        );
+        assert!(Regex::new("(\\d+)(?=-)")
+            .unwrap()
+            .captures(b"x 12-34", &mut groups));
         assert_eq!(groups, vec![b"12".to_vec(), b"12".to_vec()]);
     }
 }

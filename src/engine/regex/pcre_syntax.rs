@@ -63,9 +63,11 @@ pub fn translate(pattern: &str) -> Option<String> {
                     if bytes.get(i + 1) == Some(&b'?') {
                         // Only plain groups, named groups and flag groups mean the same.
                         let rest = &bytes[i + 2..];
-                        let supported = rest.first().is_some_and(|c| matches!(c, b':' | b'i' | b's' | b'm' | b'x' | b'-' | b')'))
-                            || rest.starts_with(b"P<")
-                            || (rest.starts_with(b"<") && rest.get(1).is_some_and(|c| c.is_ascii_alphabetic()));
+                        let supported = rest.first().is_some_and(|c| {
+                            matches!(c, b':' | b'i' | b's' | b'm' | b'x' | b'-' | b')')
+                        }) || rest.starts_with(b"P<")
+                            || (rest.starts_with(b"<")
+                                && rest.get(1).is_some_and(|c| c.is_ascii_alphabetic()));
                         if !supported {
                             return None;
                         }
@@ -153,7 +155,11 @@ fn escape(bytes: &[u8], at: usize, in_class: bool, out: &mut String) -> Option<u
         }
         // PCRE's vertical and horizontal white space classes (non-UTF mode).
         b'v' | b'V' | b'h' | b'H' => {
-            let members = if next.eq_ignore_ascii_case(&b'v') { "\\n\\x0b\\x0c\\r\\x85" } else { "\\t \\xa0" };
+            let members = if next.eq_ignore_ascii_case(&b'v') {
+                "\\n\\x0b\\x0c\\r\\x85"
+            } else {
+                "\\t \\xa0"
+            };
             let negated = next.is_ascii_uppercase();
             if in_class {
                 // A negated class inside a class has no simple spelling here.
@@ -172,13 +178,22 @@ fn escape(bytes: &[u8], at: usize, in_class: bool, out: &mut String) -> Option<u
             let rest = &bytes[at + 2..];
             if rest.first() == Some(&b'{') {
                 let close = rest.iter().position(|&c| c == b'}')?;
-                let value = u32::from_str_radix(std::str::from_utf8(&rest[1..close]).ok()?, 16).ok()?;
+                let value =
+                    u32::from_str_radix(std::str::from_utf8(&rest[1..close]).ok()?, 16).ok()?;
                 // Non-UTF PCRE has no character above 0xff.
                 push_byte(out, u8::try_from(value).ok()?);
                 Some(2 + close + 1)
             } else {
-                let digits = rest.iter().take(2).take_while(|c| c.is_ascii_hexdigit()).count();
-                let value = if digits == 0 { 0 } else { u8::from_str_radix(std::str::from_utf8(&rest[..digits]).ok()?, 16).ok()? };
+                let digits = rest
+                    .iter()
+                    .take(2)
+                    .take_while(|c| c.is_ascii_hexdigit())
+                    .count();
+                let value = if digits == 0 {
+                    0
+                } else {
+                    u8::from_str_radix(std::str::from_utf8(&rest[..digits]).ok()?, 16).ok()?
+                };
                 push_byte(out, value);
                 Some(2 + digits)
             }
@@ -201,7 +216,9 @@ fn quantifier_len(bytes: &[u8]) -> Option<usize> {
         Some(comma) => (&inner[..comma], &inner[comma + 1..]),
         None => (inner, &b"0"[..]),
     };
-    let valid = !low.is_empty() && low.iter().all(u8::is_ascii_digit) && high.iter().all(u8::is_ascii_digit);
+    let valid = !low.is_empty()
+        && low.iter().all(u8::is_ascii_digit)
+        && high.iter().all(u8::is_ascii_digit);
     valid.then_some(close + 1)
 }
 

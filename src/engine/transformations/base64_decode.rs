@@ -57,7 +57,9 @@ fn decode(text: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(symbols.len() / 4 * 3);
     for group in symbols.chunks_exact(4) {
         let pads = group.iter().filter(|s| s.is_none()).count();
-        let bits = group.iter().fold(0u32, |acc, s| acc << 6 | u32::from(s.unwrap_or(0)));
+        let bits = group
+            .iter()
+            .fold(0u32, |acc, s| acc << 6 | u32::from(s.unwrap_or(0)));
         let bytes = [(bits >> 16) as u8, (bits >> 8) as u8, bits as u8];
         out.extend_from_slice(&bytes[..3usize.saturating_sub(pads)]);
     }

@@ -21,12 +21,19 @@ pub fn apply(input: &[u8]) -> Option<Vec<u8>> {
         }
         i += 1;
         let rest = &input[i..];
-        let digits = rest.iter().take(6).take_while(|b| b.is_ascii_hexdigit()).count();
+        let digits = rest
+            .iter()
+            .take(6)
+            .take_while(|b| b.is_ascii_hexdigit())
+            .count();
         if digits > 0 {
             out.push(escaped_byte(&rest[..digits]));
             i += digits;
             // the one whitespace that ends an escape (C isspace)
-            if input.get(i).is_some_and(|&b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')) {
+            if input
+                .get(i)
+                .is_some_and(|&b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+            {
                 i += 1;
             }
         } else if let Some(&c) = rest.first() {

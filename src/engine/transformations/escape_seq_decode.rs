@@ -34,8 +34,14 @@ fn decode(rest: &[u8]) -> Option<(u8, usize)> {
         }
         [b'x' | b'X', h, l, ..] => Some((hex_value(h)? << 4 | hex_value(l)?, 3)),
         [b'0'..=b'7', ..] => {
-            let digits = rest.iter().take(3).take_while(|b| (b'0'..=b'7').contains(b)).count();
-            let value = rest[..digits].iter().fold(0u32, |v, d| v * 8 + u32::from(d - b'0'));
+            let digits = rest
+                .iter()
+                .take(3)
+                .take_while(|b| (b'0'..=b'7').contains(b))
+                .count();
+            let value = rest[..digits]
+                .iter()
+                .fold(0u32, |v, d| v * 8 + u32::from(d - b'0'));
             Some(((value & 0xff) as u8, digits))
         }
         _ => None,

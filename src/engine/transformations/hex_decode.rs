@@ -10,7 +10,11 @@ pub fn apply(input: &[u8]) -> Option<Vec<u8>> {
     Some(
         input
             .chunks_exact(2)
-            .map(|pair| unchecked_hex(pair[0]).wrapping_mul(16).wrapping_add(unchecked_hex(pair[1])))
+            .map(|pair| {
+                unchecked_hex(pair[0])
+                    .wrapping_mul(16)
+                    .wrapping_add(unchecked_hex(pair[1]))
+            })
             .collect(),
     )
 }

@@ -5,7 +5,13 @@
 //! `&nbsp;` is the byte 0xa0; anything else (`&#xZZ;`, `&foo;`, a lone `&`) is kept as it is.
 //! Names must match the whole alphanumeric run (case-insensitively): `&ltx;` is not `<`.
 
-const NAMED: [(&[u8], u8); 5] = [(b"quot", b'"'), (b"amp", b'&'), (b"lt", b'<'), (b"gt", b'>'), (b"nbsp", 0xa0)];
+const NAMED: [(&[u8], u8); 5] = [
+    (b"quot", b'"'),
+    (b"amp", b'&'),
+    (b"lt", b'<'),
+    (b"gt", b'>'),
+    (b"nbsp", 0xa0),
+];
 
 pub fn apply(input: &[u8]) -> Option<Vec<u8>> {
     if !input.contains(&b'&') {
@@ -63,9 +69,15 @@ fn entity(rest: &[u8]) -> Entity {
         }
         [b'#'] => Entity::Keep(1),
         _ => {
-            let n = rest.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+            let n = rest
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
             let name = &rest[..n];
-            match NAMED.iter().find(|(known, _)| known.eq_ignore_ascii_case(name)) {
+            match NAMED
+                .iter()
+                .find(|(known, _)| known.eq_ignore_ascii_case(name))
+            {
                 Some(&(_, b)) if n > 0 => Entity::Byte(b, n),
                 _ => Entity::Keep(n),
             }
@@ -79,7 +91,10 @@ fn low_byte(digits: &[u8], radix: u32) -> u8 {
     let mut value: i64 = 0;
     for &d in digits {
         let digit = char::from(d).to_digit(radix).unwrap_or(0);
-        match value.checked_mul(i64::from(radix)).and_then(|v| v.checked_add(i64::from(digit))) {
+        match value
+            .checked_mul(i64::from(radix))
+            .and_then(|v| v.checked_add(i64::from(digit)))
+        {
             Some(v) => value = v,
             None => return 0xff,
         }

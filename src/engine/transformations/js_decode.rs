@@ -20,7 +20,10 @@ pub fn apply(input: &[u8]) -> Option<Vec<u8>> {
             continue;
         }
         let rest = &input[i + 1..];
-        if let Some((b, used)) = unicode_escape(rest).or_else(|| hex_escape(rest)).or_else(|| octal_escape(rest)) {
+        if let Some((b, used)) = unicode_escape(rest)
+            .or_else(|| hex_escape(rest))
+            .or_else(|| octal_escape(rest))
+        {
             out.push(b);
             i += 1 + used;
         } else if let Some(&c) = rest.first() {
@@ -35,8 +38,15 @@ pub fn apply(input: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn unicode_escape(rest: &[u8]) -> Option<(u8, usize)> {
-    let [b'u', h1, h2, l1, l2, ..] = *rest else { return None };
-    let (h1, h2, l1, l2) = (hex_value(h1)?, hex_value(h2)?, hex_value(l1)?, hex_value(l2)?);
+    let [b'u', h1, h2, l1, l2, ..] = *rest else {
+        return None;
+    };
+    let (h1, h2, l1, l2) = (
+        hex_value(h1)?,
+        hex_value(h2)?,
+        hex_value(l1)?,
+        hex_value(l2)?,
+    );
     Some((full_width_to_ascii(h1 << 4 | h2, l1 << 4 | l2), 5))
 }
 
@@ -57,12 +67,22 @@ fn hex_escape(rest: &[u8]) -> Option<(u8, usize)> {
 
 /// `\O`, `\OO`, `\OOO`: a third digit only when the first is 0-3, so the value stays a byte.
 pub(crate) fn octal_escape(rest: &[u8]) -> Option<(u8, usize)> {
-    let digits = rest.iter().take(3).take_while(|b| (b'0'..=b'7').contains(b)).count();
+    let digits = rest
+        .iter()
+        .take(3)
+        .take_while(|b| (b'0'..=b'7').contains(b))
+        .count();
     if digits == 0 {
         return None;
     }
-    let digits = if digits == 3 && rest[0] > b'3' { 2 } else { digits };
-    let value = rest[..digits].iter().fold(0u32, |v, d| v * 8 + u32::from(d - b'0'));
+    let digits = if digits == 3 && rest[0] > b'3' {
+        2
+    } else {
+        digits
+    };
+    let value = rest[..digits]
+        .iter()
+        .fold(0u32, |v, d| v * 8 + u32::from(d - b'0'));
     Some(((value & 0xff) as u8, digits))
 }
 

@@ -216,10 +216,12 @@ pub fn apply_with_map<'v>(
     value: Cow<'v, [u8]>,
     unicode_map: Option<&UnicodeMap>,
 ) -> Cow<'v, [u8]> {
-    chain.iter().fold(value, |value, t| match t.apply_once(&value, unicode_map) {
-        Some(changed) => Cow::Owned(changed),
-        None => value,
-    })
+    chain
+        .iter()
+        .fold(value, |value, t| match t.apply_once(&value, unicode_map) {
+            Some(changed) => Cow::Owned(changed),
+            None => value,
+        })
 }
 
 /// Value of a hex digit, for the decoders.

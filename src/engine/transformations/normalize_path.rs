@@ -9,7 +9,10 @@ pub fn unix(input: &[u8]) -> Option<Vec<u8>> {
 }
 
 pub fn windows(input: &[u8]) -> Option<Vec<u8>> {
-    let slashed = input.iter().map(|&b| if b == b'\\' { b'/' } else { b }).collect();
+    let slashed = input
+        .iter()
+        .map(|&b| if b == b'\\' { b'/' } else { b })
+        .collect();
     normalize(slashed).filter(|out| out != input)
 }
 

@@ -11,7 +11,10 @@ pub fn odd(input: &[u8]) -> Option<Vec<u8>> {
 }
 
 pub fn zero(input: &[u8]) -> Option<Vec<u8>> {
-    input.iter().any(|b| b & 0x80 != 0).then(|| input.iter().map(|b| b & 0x7f).collect())
+    input
+        .iter()
+        .any(|b| b & 0x80 != 0)
+        .then(|| input.iter().map(|b| b & 0x7f).collect())
 }
 
 fn with_parity(input: &[u8], even: bool) -> Option<Vec<u8>> {

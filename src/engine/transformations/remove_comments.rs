@@ -6,7 +6,9 @@
 //! a 0x00 byte (`/*x*/` becomes `\0`).
 
 pub fn apply(input: &[u8]) -> Option<Vec<u8>> {
-    let opens = |w: &[u8]| w.starts_with(b"/*") || w.starts_with(b"<!--") || w.starts_with(b"--") || w[0] == b'#';
+    let opens = |w: &[u8]| {
+        w.starts_with(b"/*") || w.starts_with(b"<!--") || w.starts_with(b"--") || w[0] == b'#'
+    };
     if !(0..input.len()).any(|i| opens(&input[i..])) {
         return None;
     }

@@ -6,7 +6,9 @@ pub fn apply(input: &[u8]) -> Option<Vec<u8>> {
     let mut i = 0;
     while i < input.len() {
         let rest = &input[i..];
-        let marker = [&b"/*"[..], b"*/", b"<!--", b"-->", b"--", b"#"].into_iter().find(|m| rest.starts_with(m));
+        let marker = [&b"/*"[..], b"*/", b"<!--", b"-->", b"--", b"#"]
+            .into_iter()
+            .find(|m| rest.starts_with(m));
         match marker {
             Some(m) => i += m.len(),
             None => {

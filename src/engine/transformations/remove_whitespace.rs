@@ -4,5 +4,8 @@
 
 pub fn apply(input: &[u8]) -> Option<Vec<u8>> {
     let removed = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0xa0 | 0xc2);
-    input.iter().any(removed).then(|| input.iter().copied().filter(|b| !removed(b)).collect())
+    input
+        .iter()
+        .any(removed)
+        .then(|| input.iter().copied().filter(|b| !removed(b)).collect())
 }

@@ -8,8 +8,12 @@ pub fn apply(input: &[u8]) -> Option<Vec<u8>> {
     let mut changed = false;
     let mut i = 0;
     while i < input.len() {
-        let pair = |at: usize| Some(hex_value(*input.get(at)?)? << 4 | hex_value(*input.get(at + 1)?)?);
-        if input[i] == b'0' && matches!(input.get(i + 1), Some(b'x' | b'X')) && pair(i + 2).is_some() {
+        let pair =
+            |at: usize| Some(hex_value(*input.get(at)?)? << 4 | hex_value(*input.get(at + 1)?)?);
+        if input[i] == b'0'
+            && matches!(input.get(i + 1), Some(b'x' | b'X'))
+            && pair(i + 2).is_some()
+        {
             i += 2;
             while let Some(b) = pair(i) {
                 out.push(b);

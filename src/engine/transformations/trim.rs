@@ -5,12 +5,18 @@ fn is_space(b: &u8) -> bool {
 }
 
 pub fn left(input: &[u8]) -> Option<Vec<u8>> {
-    let start = input.iter().position(|b| !is_space(b)).unwrap_or(input.len());
+    let start = input
+        .iter()
+        .position(|b| !is_space(b))
+        .unwrap_or(input.len());
     (start > 0).then(|| input[start..].to_vec())
 }
 
 pub fn right(input: &[u8]) -> Option<Vec<u8>> {
-    let end = input.iter().rposition(|b| !is_space(b)).map_or(0, |p| p + 1);
+    let end = input
+        .iter()
+        .rposition(|b| !is_space(b))
+        .map_or(0, |p| p + 1);
     (end < input.len()).then(|| input[..end].to_vec())
 }
 

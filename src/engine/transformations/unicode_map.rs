@@ -18,7 +18,9 @@ pub struct UnicodeMap {
 impl UnicodeMap {
     /// The byte for `code_point`, if the map has one.
     pub fn get(&self, code_point: u32) -> Option<u8> {
-        u16::try_from(code_point).ok().and_then(|c| self.bytes.get(&c).copied())
+        u16::try_from(code_point)
+            .ok()
+            .and_then(|c| self.bytes.get(&c).copied())
     }
 
     pub fn codepage(&self) -> u32 {
@@ -37,9 +39,14 @@ impl UnicodeMap {
 
 /// Reads the section for `codepage` from the text of a mapping file.
 pub fn parse(text: &str, codepage: u32) -> Result<UnicodeMap, String> {
-    let mut bytes: HashMap<u16, u8> = [0x3002, 0xff61, 0xff0e, 0x002e].into_iter().map(|c| (c, b'.')).collect();
+    let mut bytes: HashMap<u16, u8> = [0x3002, 0xff61, 0xff0e, 0x002e]
+        .into_iter()
+        .map(|c| (c, b'.'))
+        .collect();
     let mut tokens = text.split_ascii_whitespace();
-    let found = tokens.by_ref().any(|t| !t.contains(':') && leading_number(t) == Some(codepage));
+    let found = tokens
+        .by_ref()
+        .any(|t| !t.contains(':') && leading_number(t) == Some(codepage));
     if !found {
         return Err(format!("unicode map: no code page {codepage} in the file"));
     }

@@ -1,5 +1,8 @@
 //! `t:uppercase`: ASCII letters to upper case (bytes, no Unicode case folding, as ModSecurity).
 
 pub fn apply(input: &[u8]) -> Option<Vec<u8>> {
-    input.iter().any(u8::is_ascii_lowercase).then(|| input.to_ascii_uppercase())
+    input
+        .iter()
+        .any(u8::is_ascii_lowercase)
+        .then(|| input.to_ascii_uppercase())
 }

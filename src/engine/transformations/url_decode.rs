@@ -24,9 +24,12 @@ pub fn decode(input: &[u8], percent_u: Option<&dyn Fn(u32) -> u8>) -> Option<Vec
         if b == b'%' {
             if let Some(map) = percent_u {
                 if i + 5 < input.len() && matches!(input[i + 1], b'u' | b'U') {
-                    let digits: Option<Vec<u8>> = input[i + 2..i + 6].iter().map(|&d| hex_value(d)).collect();
+                    let digits: Option<Vec<u8>> =
+                        input[i + 2..i + 6].iter().map(|&d| hex_value(d)).collect();
                     if let Some(d) = digits {
-                        out.push(map(d.iter().fold(0, |code, &digit| code << 4 | u32::from(digit))));
+                        out.push(map(d
+                            .iter()
+                            .fold(0, |code, &digit| code << 4 | u32::from(digit))));
                         i += 6;
                         continue;
                     }

@@ -14,7 +14,11 @@ pub fn apply(input: &[u8]) -> Option<Vec<u8>> {
         } else if b == b' ' {
             out.push(b'+');
         } else {
-            out.extend_from_slice(&[b'%', digits[usize::from(b >> 4)], digits[usize::from(b & 0x0f)]]);
+            out.extend_from_slice(&[
+                b'%',
+                digits[usize::from(b >> 4)],
+                digits[usize::from(b & 0x0f)],
+            ]);
         }
     }
     Some(out)

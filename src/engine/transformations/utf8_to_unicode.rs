@@ -36,7 +36,9 @@ pub fn apply(input: &[u8]) -> Option<Vec<u8>> {
         if c >= 0xf5 {
             out.push(c);
         }
-        let tail = input.get(i + 1..i + len).filter(|t| t.len() == len - 1 && t.iter().all(|&b| b & 0xc0 == 0x80));
+        let tail = input
+            .get(i + 1..i + len)
+            .filter(|t| t.len() == len - 1 && t.iter().all(|&b| b & 0xc0 == 0x80));
         let Some(tail) = tail else {
             i += 1;
             continue;
@@ -46,7 +48,9 @@ pub fn apply(input: &[u8]) -> Option<Vec<u8>> {
             3 => c & 0x0f,
             _ => c & 0x07,
         };
-        let code = tail.iter().fold(u32::from(lead_bits), |code, &b| code << 6 | u32::from(b & 0x3f));
+        let code = tail.iter().fold(u32::from(lead_bits), |code, &b| {
+            code << 6 | u32::from(b & 0x3f)
+        });
         out.extend_from_slice(format!("%u{code:04x}").as_bytes());
         let shortest = match len {
             2 => 0x80,

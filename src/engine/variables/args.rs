@@ -33,13 +33,15 @@ fn args<'a>(ctx: &'a EvalContext, source: Source) -> impl Iterator<Item = &'a (V
     let query: &[(Vec<u8>, Vec<u8>)] = if source == Source::Body {
         &[]
     } else {
-        ctx.state.query_args.get_or_init(|| parse(ctx.request.query_string(), ctx.state.arguments))
+        ctx.state
+            .query_args
+            .get_or_init(|| parse(ctx.request.query_string(), ctx.state.arguments))
     };
     let body: &[(Vec<u8>, Vec<u8>)] = match (&ctx.state.request_body, source) {
         // JSON bodies were parsed when they arrived; urlencoded ones are parsed here, on first use.
-        (Some(body), Source::Body | Source::All) if body.processor.is_some() => {
-            body.args.get_or_init(|| parse(&body.bytes, ctx.state.arguments))
-        }
+        (Some(body), Source::Body | Source::All) if body.processor.is_some() => body
+            .args
+            .get_or_init(|| parse(&body.bytes, ctx.state.arguments)),
         _ => &[],
     };
     query.iter().chain(body.iter())
@@ -47,13 +49,16 @@ fn args<'a>(ctx: &'a EvalContext, source: Source) -> impl Iterator<Item = &'a (V
 
 /// `ARGS_COMBINED_SIZE`: the lengths of every argument's name and value, added up.
 pub fn combined_size(ctx: &EvalContext, f: &mut Visit) {
-    let size: usize = args(ctx, Source::All).map(|(name, value)| name.len() + value.len()).sum();
+    let size: usize = args(ctx, Source::All)
+        .map(|(name, value)| name.len() + value.len())
+        .sum();
     f(b"", Cow::Owned(size.to_string().into_bytes()));
 }
 
 /// `a=1&b=2&c` -> [(a, 1), (b, 2), (c, "")], decoded; at most `settings.limit` of them.
 pub fn parse(query: &[u8], settings: ArgumentSettings) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let decode = |part: &[u8]| apply(&[Transformation::UrlDecode], Cow::Borrowed(part)).into_owned();
+    let decode =
+        |part: &[u8]| apply(&[Transformation::UrlDecode], Cow::Borrowed(part)).into_owned();
     query
         .split(|&b| b == settings.separator)
         .filter(|pair| !pair.is_empty())

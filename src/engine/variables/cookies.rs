@@ -37,7 +37,10 @@ pub fn parse(header: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
         .map(<[u8]>::trim_ascii)
         .filter(|pair| !pair.is_empty())
         .map(|pair| match pair.iter().position(|&b| b == b'=') {
-            Some(eq) => (pair[..eq].trim_ascii().to_vec(), pair[eq + 1..].trim_ascii().to_vec()),
+            Some(eq) => (
+                pair[..eq].trim_ascii().to_vec(),
+                pair[eq + 1..].trim_ascii().to_vec(),
+            ),
             None => (pair.to_vec(), Vec::new()),
         })
         .collect()

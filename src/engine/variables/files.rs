@@ -17,13 +17,28 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
     };
     let files = &multipart.files;
     match variable {
-        Variable::Files => files.iter().for_each(|file| f(&file.name, Cow::Borrowed(&file.filename))),
-        Variable::FilesNames => files.iter().for_each(|file| f(&file.name, Cow::Borrowed(&file.name))),
-        Variable::FilesSizes => files.iter().for_each(|file| f(&file.name, Cow::Owned(file.content.len().to_string().into_bytes()))),
-        Variable::FilesTmpContent => {
-            files.iter().for_each(|file| f(&file.name, Cow::Borrowed(body.bytes.get(file.content.clone()).unwrap_or_default())))
-        }
-        Variable::FilesCombinedSize if !files.is_empty() => f(b"", Cow::Owned(multipart.combined_file_size().to_string().into_bytes())),
+        Variable::Files => files
+            .iter()
+            .for_each(|file| f(&file.name, Cow::Borrowed(&file.filename))),
+        Variable::FilesNames => files
+            .iter()
+            .for_each(|file| f(&file.name, Cow::Borrowed(&file.name))),
+        Variable::FilesSizes => files.iter().for_each(|file| {
+            f(
+                &file.name,
+                Cow::Owned(file.content.len().to_string().into_bytes()),
+            )
+        }),
+        Variable::FilesTmpContent => files.iter().for_each(|file| {
+            f(
+                &file.name,
+                Cow::Borrowed(body.bytes.get(file.content.clone()).unwrap_or_default()),
+            )
+        }),
+        Variable::FilesCombinedSize if !files.is_empty() => f(
+            b"",
+            Cow::Owned(multipart.combined_file_size().to_string().into_bytes()),
+        ),
         Variable::FilesCombinedSize | Variable::FilesTmpNames => {}
         _ => unreachable!("dispatched by Variable::each"),
     }

@@ -6,9 +6,11 @@ use super::Visit;
 use crate::engine::EvalContext;
 
 pub fn each(ctx: &EvalContext, f: &mut Visit) {
-    ctx.request.for_each_header(&mut |name, value| f(name, Cow::Borrowed(value)));
+    ctx.request
+        .for_each_header(&mut |name, value| f(name, Cow::Borrowed(value)));
 }
 
 pub fn each_name(ctx: &EvalContext, f: &mut Visit) {
-    ctx.request.for_each_header(&mut |name, _| f(name, Cow::Borrowed(name)));
+    ctx.request
+        .for_each_header(&mut |name, _| f(name, Cow::Borrowed(name)));
 }

@@ -157,19 +157,40 @@ const NAMES: &[(&str, Variable)] = &[
     ("MULTIPART_PART_HEADERS", Variable::MultipartPartHeaders),
     ("MULTIPART_NAME", Variable::MultipartName),
     ("MULTIPART_FILENAME", Variable::MultipartFilename),
-    ("MULTIPART_BOUNDARY_QUOTED", Variable::MultipartBoundaryQuoted),
-    ("MULTIPART_BOUNDARY_WHITESPACE", Variable::MultipartBoundaryWhitespace),
+    (
+        "MULTIPART_BOUNDARY_QUOTED",
+        Variable::MultipartBoundaryQuoted,
+    ),
+    (
+        "MULTIPART_BOUNDARY_WHITESPACE",
+        Variable::MultipartBoundaryWhitespace,
+    ),
     ("MULTIPART_DATA_BEFORE", Variable::MultipartDataBefore),
     ("MULTIPART_DATA_AFTER", Variable::MultipartDataAfter),
     ("MULTIPART_HEADER_FOLDING", Variable::MultipartHeaderFolding),
     ("MULTIPART_LF_LINE", Variable::MultipartLfLine),
-    ("MULTIPART_MISSING_SEMICOLON", Variable::MultipartMissingSemicolon),
-    ("MULTIPART_INVALID_QUOTING", Variable::MultipartInvalidQuoting),
+    (
+        "MULTIPART_MISSING_SEMICOLON",
+        Variable::MultipartMissingSemicolon,
+    ),
+    (
+        "MULTIPART_INVALID_QUOTING",
+        Variable::MultipartInvalidQuoting,
+    ),
     ("MULTIPART_INVALID_PART", Variable::MultipartInvalidPart),
-    ("MULTIPART_INVALID_HEADER_FOLDING", Variable::MultipartInvalidHeaderFolding),
-    ("MULTIPART_FILE_LIMIT_EXCEEDED", Variable::MultipartFileLimitExceeded),
+    (
+        "MULTIPART_INVALID_HEADER_FOLDING",
+        Variable::MultipartInvalidHeaderFolding,
+    ),
+    (
+        "MULTIPART_FILE_LIMIT_EXCEEDED",
+        Variable::MultipartFileLimitExceeded,
+    ),
     ("MULTIPART_CRLF_LF_LINES", Variable::MultipartCrlfLfLines),
-    ("MULTIPART_UNMATCHED_BOUNDARY", Variable::MultipartUnmatchedBoundary),
+    (
+        "MULTIPART_UNMATCHED_BOUNDARY",
+        Variable::MultipartUnmatchedBoundary,
+    ),
     ("MULTIPART_STRICT_ERROR", Variable::MultipartStrictError),
     ("SSL_CLIENT_VERIFY", Variable::SslClientVerify),
     ("SSL_CLIENT_FINGERPRINT", Variable::SslClientFingerprint),
@@ -208,7 +229,11 @@ impl Variable {
     }
 
     pub fn name(&self) -> &'static str {
-        NAMES.iter().find(|(_, v)| v == self).map(|(n, _)| *n).expect("every variable is named")
+        NAMES
+            .iter()
+            .find(|(_, v)| v == self)
+            .map(|(n, _)| *n)
+            .expect("every variable is named")
     }
 
     /// Collections hold key/value pairs and take `:key` selectors; the rest are single values.
@@ -352,7 +377,10 @@ impl Selector {
         let key = key.trim_matches('\'');
         if key.len() >= 2 && key.starts_with('/') && key.ends_with('/') {
             // libmodsecurity matches key regexes case-insensitively, as keys are.
-            return Ok(Selector::Regex(Rx::compile(&format!("(?i){}", &key[1..key.len() - 1]))?));
+            return Ok(Selector::Regex(Rx::compile(&format!(
+                "(?i){}",
+                &key[1..key.len() - 1]
+            ))?));
         }
         Ok(Selector::Key(key.as_bytes().to_ascii_lowercase()))
     }
@@ -381,7 +409,11 @@ pub fn parse_targets(list: &str) -> Result<Vec<Target>, String> {
     let (mut targets, exclusions) = parse_items(list)?;
     for (variable, selector) in exclusions {
         if !exclude(&mut targets, variable, selector) {
-            return Err(format!("exclusion of {} without {} in \"{list}\"", variable.name(), variable.name()));
+            return Err(format!(
+                "exclusion of {} without {} in \"{list}\"",
+                variable.name(),
+                variable.name()
+            ));
         }
     }
     Ok(targets)
@@ -403,7 +435,10 @@ pub fn update_targets(targets: &mut Vec<Target>, list: &str) -> Result<(), Strin
 /// Adds the exclusion to every whole-collection target of `variable`; false if there is none.
 fn exclude(targets: &mut [Target], variable: Variable, selector: Selector) -> bool {
     let mut found = false;
-    for target in targets.iter_mut().filter(|t| t.variable == variable && t.selector.is_none()) {
+    for target in targets
+        .iter_mut()
+        .filter(|t| t.variable == variable && t.selector.is_none())
+    {
         target.exclusions.push(selector.clone());
         found = true;
     }
@@ -432,17 +467,32 @@ fn parse_items(list: &str) -> Result<(Vec<Target>, Vec<Exclusion>), String> {
         };
         let variable = Variable::from_name(name)?;
         if key.is_some() && !variable.is_collection() {
-            return Err(format!("variable \"{name}\" is not a collection and takes no \":key\""));
+            return Err(format!(
+                "variable \"{name}\" is not a collection and takes no \":key\""
+            ));
         }
-        if variable == Variable::Xml && !matches!(key, Some(crate::engine::body::xml::TEXT | crate::engine::body::xml::ATTRIBUTES)) {
-            return Err(format!("\"{item}\": XML takes the XPath /* or //@* (no other XPath is supported)"));
+        if variable == Variable::Xml
+            && !matches!(
+                key,
+                Some(crate::engine::body::xml::TEXT | crate::engine::body::xml::ATTRIBUTES)
+            )
+        {
+            return Err(format!(
+                "\"{item}\": XML takes the XPath /* or //@* (no other XPath is supported)"
+            ));
         }
         let selector = key.map(Selector::parse).transpose()?;
         if exclude {
-            let selector = selector.ok_or_else(|| format!("\"{item}\": an exclusion needs a key"))?;
+            let selector =
+                selector.ok_or_else(|| format!("\"{item}\": an exclusion needs a key"))?;
             exclusions.push((variable, selector));
         } else {
-            targets.push(Target { variable, selector, count, exclusions: Vec::new() });
+            targets.push(Target {
+                variable,
+                selector,
+                count,
+                exclusions: Vec::new(),
+            });
         }
     }
     Ok((targets, exclusions))
@@ -454,11 +504,23 @@ impl Target {
         // `TX:name` is most of what CRS reads (paranoia levels, scores): a map lookup, not a walk
         // through every TX variable.
         if let (Variable::Tx, Some(Selector::Key(key))) = (self.variable, &self.selector) {
-            let found = std::str::from_utf8(key).ok().and_then(|k| ctx.state.tx.get_key_value(k));
+            let found = std::str::from_utf8(key)
+                .ok()
+                .and_then(|k| ctx.state.tx.get_key_value(k));
             if self.count {
-                out.push(Value { name: Cow::Borrowed("TX"), value: Cow::Owned(if found.is_some() { b"1".to_vec() } else { b"0".to_vec() }) });
+                out.push(Value {
+                    name: Cow::Borrowed("TX"),
+                    value: Cow::Owned(if found.is_some() {
+                        b"1".to_vec()
+                    } else {
+                        b"0".to_vec()
+                    }),
+                });
             } else if let Some((name, value)) = found {
-                out.push(Value { name: Cow::Owned(format!("TX:{name}")), value: Cow::Borrowed(value) });
+                out.push(Value {
+                    name: Cow::Owned(format!("TX:{name}")),
+                    value: Cow::Borrowed(value),
+                });
             }
             return;
         }
@@ -476,7 +538,10 @@ impl Target {
         });
         let base = self.variable.name();
         if self.count {
-            out.push(Value { name: Cow::Borrowed(base), value: Cow::Owned(selected.len().to_string().into_bytes()) });
+            out.push(Value {
+                name: Cow::Borrowed(base),
+                value: Cow::Owned(selected.len().to_string().into_bytes()),
+            });
             return;
         }
         for (key, value) in selected {
@@ -485,7 +550,10 @@ impl Target {
             } else {
                 Cow::Borrowed(base)
             };
-            out.push(Value { name, value: Cow::Owned(value) });
+            out.push(Value {
+                name,
+                value: Cow::Owned(value),
+            });
         }
     }
 }

@@ -9,7 +9,12 @@ use super::{Variable, Visit};
 use crate::engine::EvalContext;
 
 pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
-    let Some(multipart) = ctx.state.request_body.as_ref().and_then(|b| b.multipart.as_ref()) else {
+    let Some(multipart) = ctx
+        .state
+        .request_body
+        .as_ref()
+        .and_then(|b| b.multipart.as_ref())
+    else {
         return;
     };
     let flags = &multipart.flags;
@@ -21,7 +26,11 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
             return;
         }
         Variable::MultipartName | Variable::MultipartFilename => {
-            let values = if variable == Variable::MultipartName { &multipart.names } else { &multipart.filenames };
+            let values = if variable == Variable::MultipartName {
+                &multipart.names
+            } else {
+                &multipart.filenames
+            };
             for value in values {
                 f(value, Cow::Borrowed(value));
             }

@@ -41,14 +41,22 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
                 }
             }
         }
-        Variable::RequestBodyLength => f(b"", Cow::Owned(body.bytes.len().to_string().into_bytes())),
+        Variable::RequestBodyLength => {
+            f(b"", Cow::Owned(body.bytes.len().to_string().into_bytes()))
+        }
         Variable::ReqbodyProcessor => {
             if let Some(processor) = body.processor {
                 f(b"", Cow::Borrowed(processor.name().as_bytes()));
             }
         }
-        Variable::ReqbodyError => f(b"", Cow::Borrowed(if body.error.is_some() { b"1" } else { b"0" })),
-        Variable::ReqbodyErrorMsg => f(b"", Cow::Borrowed(body.error.as_deref().unwrap_or("").as_bytes())),
+        Variable::ReqbodyError => f(
+            b"",
+            Cow::Borrowed(if body.error.is_some() { b"1" } else { b"0" }),
+        ),
+        Variable::ReqbodyErrorMsg => f(
+            b"",
+            Cow::Borrowed(body.error.as_deref().unwrap_or("").as_bytes()),
+        ),
         _ => unreachable!("dispatched by Variable::each"),
     }
 }

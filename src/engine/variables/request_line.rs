@@ -64,7 +64,10 @@ fn server_name(request: &dyn crate::engine::RequestView) -> Vec<u8> {
     request.for_each_header(&mut |name, value| {
         if host.is_empty() && name.eq_ignore_ascii_case(b"host") {
             let end = if value.starts_with(b"[") {
-                value.iter().position(|&b| b == b']').map_or(value.len(), |p| p + 1)
+                value
+                    .iter()
+                    .position(|&b| b == b']')
+                    .map_or(value.len(), |p| p + 1)
             } else {
                 value.iter().position(|&b| b == b':').unwrap_or(value.len())
             };

@@ -11,7 +11,13 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
     let Some(response) = &ctx.state.response else {
         return;
     };
-    let header = |name: &[u8]| response.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_slice());
+    let header = |name: &[u8]| {
+        response
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+    };
     match variable {
         Variable::ResponseStatus => f(b"", Cow::Owned(response.status.to_string().into_bytes())),
         Variable::ResponseProtocol => f(b"", Cow::Borrowed(&response.protocol)),

@@ -14,7 +14,10 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
     }
     let certificate = request.ssl_client_certificate();
     if variable == Variable::SslClientSan {
-        for san in certificate.map(|c| c.subject_alt_names.as_slice()).unwrap_or_default() {
+        for san in certificate
+            .map(|c| c.subject_alt_names.as_slice())
+            .unwrap_or_default()
+        {
             f(san.kind().as_bytes(), Cow::Owned(san.value().into_bytes()));
         }
         return;

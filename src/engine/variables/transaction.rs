@@ -16,7 +16,11 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
                 f(name.as_bytes(), Cow::Borrowed(value));
             }
         }
-        Variable::Ip | Variable::Global | Variable::Session | Variable::User | Variable::Resource => {
+        Variable::Ip
+        | Variable::Global
+        | Variable::Session
+        | Variable::User
+        | Variable::Resource => {
             let collection = match variable {
                 Variable::Ip => Collection::Ip,
                 Variable::Global => Collection::Global,

@@ -19,7 +19,9 @@ pub fn boundary(header: &[u8], flags: &mut Flags) -> Result<Vec<u8>, &'static st
     if header.len() > MAX_LENGTH {
         return Err("Multipart: Invalid boundary in C-T (length).");
     }
-    if header.len() < MEDIA_TYPE.len() || !header[..MEDIA_TYPE.len()].eq_ignore_ascii_case(MEDIA_TYPE) {
+    if header.len() < MEDIA_TYPE.len()
+        || !header[..MEDIA_TYPE.len()].eq_ignore_ascii_case(MEDIA_TYPE)
+    {
         return Err("Multipart: Invalid MIME type.");
     }
     if boundary_parameters(header) > 1 {
@@ -48,7 +50,11 @@ pub fn boundary(header: &[u8], flags: &mut Flags) -> Result<Vec<u8>, &'static st
         flags.missing_semicolon = true;
     }
     let name_end = at + PARAMETER.len();
-    let Some(equals) = header[name_end..].iter().position(|&c| c == b'=').map(|p| name_end + p) else {
+    let Some(equals) = header[name_end..]
+        .iter()
+        .position(|&c| c == b'=')
+        .map(|p| name_end + p)
+    else {
         return Err("Multipart: Invalid boundary in C-T (malformed).");
     };
     for &c in &header[name_end..equals] {
@@ -127,7 +133,10 @@ fn valid_characters(boundary: &[u8]) -> bool {
     boundary.iter().enumerate().all(|(i, &c)| {
         c.is_ascii_alphanumeric()
             || (c == b' ' && i + 1 < boundary.len())
-            || matches!(c, b'\'' | b'(' | b')' | b'+' | b'_' | b',' | b'-' | b'.' | b'/' | b':' | b'=' | b'?')
+            || matches!(
+                c,
+                b'\'' | b'(' | b')' | b'+' | b'_' | b',' | b'-' | b'.' | b'/' | b':' | b'=' | b'?'
+            )
     })
 }
 
@@ -164,24 +173,66 @@ mod tests {
         let cases = [
             ("", "Multipart: Content-Type header not available."),
             ("text/plain; boundary=x", "Multipart: Invalid MIME type."),
-            ("multipart/form-data", "Multipart: Boundary not found in C-T."),
-            ("multipart/form-data; Boundary=x", "Multipart: Invalid boundary in C-T (case sensitivity)."),
-            ("multipart/form-data; boundary=x; boundary=y", "Multipart: Multiple boundary parameters in C-T."),
-            ("multipart/form-data; charset=utf-8; boundary=x", "Multipart: Invalid boundary in C-T (malformed)."),
-            ("multipart/form-data; boundary", "Multipart: Invalid boundary in C-T (malformed)."),
-            ("multipart/form-data; boundaryx=y", "Multipart: Invalid boundary in C-T (parameter name)."),
-            ("multipart/form-data; boundary=\"x", "Multipart: Invalid boundary in C-T (quote)."),
-            ("multipart/form-data; boundary=x\"", "Multipart: Invalid boundary in C-T (quote)."),
-            ("multipart/form-data; boundary=a{b}", "Multipart: Invalid boundary in C-T (characters)."),
-            ("multipart/form-data; boundary=x ", "Multipart: Invalid boundary in C-T (characters)."),
-            ("multipart/form-data; boundary=", "Multipart: Invalid boundary in C-T (empty)."),
-            ("multipart/form-data; boundary=\"\"", "Multipart: Invalid boundary in C-T (empty)."),
-            ("multipart/form-data; boundary=;x", "Multipart: Invalid boundary in C-T (empty)."),
+            (
+                "multipart/form-data",
+                "Multipart: Boundary not found in C-T.",
+            ),
+            (
+                "multipart/form-data; Boundary=x",
+                "Multipart: Invalid boundary in C-T (case sensitivity).",
+            ),
+            (
+                "multipart/form-data; boundary=x; boundary=y",
+                "Multipart: Multiple boundary parameters in C-T.",
+            ),
+            (
+                "multipart/form-data; charset=utf-8; boundary=x",
+                "Multipart: Invalid boundary in C-T (malformed).",
+            ),
+            (
+                "multipart/form-data; boundary",
+                "Multipart: Invalid boundary in C-T (malformed).",
+            ),
+            (
+                "multipart/form-data; boundaryx=y",
+                "Multipart: Invalid boundary in C-T (parameter name).",
+            ),
+            (
+                "multipart/form-data; boundary=\"x",
+                "Multipart: Invalid boundary in C-T (quote).",
+            ),
+            (
+                "multipart/form-data; boundary=x\"",
+                "Multipart: Invalid boundary in C-T (quote).",
+            ),
+            (
+                "multipart/form-data; boundary=a{b}",
+                "Multipart: Invalid boundary in C-T (characters).",
+            ),
+            (
+                "multipart/form-data; boundary=x ",
+                "Multipart: Invalid boundary in C-T (characters).",
+            ),
+            (
+                "multipart/form-data; boundary=",
+                "Multipart: Invalid boundary in C-T (empty).",
+            ),
+            (
+                "multipart/form-data; boundary=\"\"",
+                "Multipart: Invalid boundary in C-T (empty).",
+            ),
+            (
+                "multipart/form-data; boundary=;x",
+                "Multipart: Invalid boundary in C-T (empty).",
+            ),
         ];
         for (header, message) in cases {
             assert_eq!(parse(header).0, Err(message), "{header}");
         }
         let long = format!("multipart/form-data; boundary={}", "a".repeat(1000));
-        assert_eq!(parse(&long).0, Err("Multipart: Invalid boundary in C-T (length)."));
+        assert_eq!(
+            parse(&long).0,
+            Err("Multipart: Invalid boundary in C-T (length).")
+        );
     }
 }

@@ -19,7 +19,12 @@ const ATTR_SPECIAL: &[u8] = b"!#$&+-.^_`~";
 
 /// Parses `value` into `name` and `filename` (which may already hold values from an earlier
 /// header: a second one is an error, as in libmodsecurity).
-pub fn parse(value: &[u8], name: &mut Vec<u8>, filename: &mut Vec<u8>, found: &mut Found) -> Result<(), i32> {
+pub fn parse(
+    value: &[u8],
+    name: &mut Vec<u8>,
+    filename: &mut Vec<u8>,
+    found: &mut Found,
+) -> Result<(), i32> {
     let Some(rest) = value.strip_prefix(b"form-data") else {
         return Err(-1);
     };
@@ -170,7 +175,10 @@ fn quoted_value(s: &mut Scanner, quote: u8, found: &mut Found) -> Result<Vec<u8>
 /// `filename*=charset'[language]'percent-encoded`: the encoded file name, as written.
 fn extended_value(s: &mut Scanner) -> Result<Vec<u8>, i32> {
     let charset_start = s.at;
-    while s.peek().is_some_and(|c| c.is_ascii_alphanumeric() || CHARSET_SPECIAL.contains(&c)) {
+    while s
+        .peek()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || CHARSET_SPECIAL.contains(&c))
+    {
         s.at += 1;
     }
     if s.peek() != Some(b'\'') || s.at == charset_start {
@@ -223,20 +231,29 @@ mod tests {
     fn run(value: &str) -> (Result<(), i32>, String, String, Found) {
         let (mut name, mut filename, mut found) = (Vec::new(), Vec::new(), Found::default());
         let result = parse(value.as_bytes(), &mut name, &mut filename, &mut found);
-        (result, String::from_utf8(name).unwrap(), String::from_utf8(filename).unwrap(), found)
+        (
+            result,
+            String::from_utf8(name).unwrap(),
+            String::from_utf8(filename).unwrap(),
+            found,
+        )
     }
 
     #[test]
     fn names_and_file_names() {
         let (r, n, f, found) = run(r#"form-data; name="a b"; filename="c.txt""#);
-        assert_eq!((r, n.as_str(), f.as_str(), found.invalid_quoting), (Ok(()), "a b", "c.txt", false));
+        assert_eq!(
+            (r, n.as_str(), f.as_str(), found.invalid_quoting),
+            (Ok(()), "a b", "c.txt", false)
+        );
         assert_eq!(found.names, vec![b"a b".to_vec()]);
         assert_eq!(found.filenames, vec![b"c.txt".to_vec()]);
         let (r, n, f, _) = run("form-data;name=plain;filename=x.php");
         assert_eq!((r, n.as_str(), f.as_str()), (Ok(()), "plain", "x.php"));
         let (r, n, _, _) = run(r#"form-data; name="q\"uo\\te\d""#);
         assert_eq!((r, n.as_str()), (Ok(()), r#"q"uo\te\d"#));
-        let (r, _, f, _) = run("form-data; name=f; filename=\"a.txt\"; filename*=UTF-8''%c3%a4.txt");
+        let (r, _, f, _) =
+            run("form-data; name=f; filename=\"a.txt\"; filename*=UTF-8''%c3%a4.txt");
         assert_eq!((r, f.as_str()), (Ok(()), "a.txt"));
         assert_eq!(run("form-data").0, Ok(()));
     }
@@ -246,7 +263,10 @@ mod tests {
         let (r, n, _, found) = run("form-data; name='a'");
         assert_eq!((r, n.as_str(), found.invalid_quoting), (Ok(()), "a", true));
         let (r, n, _, found) = run("form-data; name=a'b");
-        assert_eq!((r, n.as_str(), found.invalid_quoting), (Ok(()), "a'b", true));
+        assert_eq!(
+            (r, n.as_str(), found.invalid_quoting),
+            (Ok(()), "a'b", true)
+        );
         let (r, _, _, found) = run("form-data; name=a b");
         assert_eq!((r, found.invalid_quoting), (Err(-12), false));
         let (_, _, _, found) = run(r#"form-data; name="it's""#);
@@ -254,7 +274,10 @@ mod tests {
         let (r, _, _, found) = run(r#"form-data; name="a"x"#);
         assert_eq!((r, found.invalid_quoting), (Err(-12), true));
         let (r, n, _, found) = run(r#"form-data; name="open"#);
-        assert_eq!((r, n.as_str(), found.invalid_quoting), (Ok(()), "open", true));
+        assert_eq!(
+            (r, n.as_str(), found.invalid_quoting),
+            (Ok(()), "open", true)
+        );
     }
 
     #[test]
@@ -277,7 +300,10 @@ mod tests {
             ("form-data; name=a; filename*=utf-8'en", -17),
             ("form-data; name=a; filename*=utf-8''%4", -18),
             ("form-data; name=a; filename*=utf-8''a b", -19),
-            ("form-data; name=a; filename*=utf-8''a; filename*=utf-8''b", -20),
+            (
+                "form-data; name=a; filename*=utf-8''a; filename*=utf-8''b",
+                -20,
+            ),
             ("form-data; name=a; filename*=utf-8''a", -21),
         ];
         for (value, code) in cases {

@@ -325,7 +325,9 @@ impl Scanner<'_> {
         if part.in_data {
             self.part_data(start, end);
         } else if piece.len() == PIECE || piece.last() != Some(&b'\n') {
-            self.hard_error(format!("Multipart: Part header line over {PIECE} bytes long"));
+            self.hard_error(format!(
+                "Multipart: Part header line over {PIECE} bytes long"
+            ));
         } else {
             self.part_header(piece);
         }
@@ -404,7 +406,9 @@ impl Scanner<'_> {
         record_pending(part);
         let Some(colon) = content.iter().position(|&c| c == b':') else {
             let line = String::from_utf8_lossy(line).into_owned();
-            return self.error(format!("Multipart: Invalid part header (colon missing): {line}"));
+            return self.error(format!(
+                "Multipart: Invalid part header (colon missing): {line}"
+            ));
         };
         let name = &content[..colon];
         if name.is_empty() {
@@ -459,10 +463,21 @@ impl Scanner<'_> {
             self.out.flags.invalid_quoting = true;
         }
         let message: Option<Rc<str>> = match result {
-            Err(code) => Some(format!("Multipart: Invalid Content-Disposition header ({code}): {}", String::from_utf8_lossy(value)).into()),
-            Ok(()) if part.name.is_empty() => Some("Multipart: Content-Disposition header missing name field.".into()),
+            Err(code) => Some(
+                format!(
+                    "Multipart: Invalid Content-Disposition header ({code}): {}",
+                    String::from_utf8_lossy(value)
+                )
+                .into(),
+            ),
+            Ok(()) if part.name.is_empty() => {
+                Some("Multipart: Content-Disposition header missing name field.".into())
+            }
             // Some parsers find the file name crudely; one that did not see ours is fooled.
-            Ok(()) if !part.filename.is_empty() && content_type::find(value, b"filename=").is_none() => {
+            Ok(())
+                if !part.filename.is_empty()
+                    && content_type::find(value, b"filename=").is_none() =>
+            {
                 Some("Multipart: Invalid Content-Disposition header (filename).".into())
             }
             Ok(()) => None,
@@ -488,9 +503,15 @@ impl Scanner<'_> {
             } else {
                 let content = part.data.unwrap_or(0..0);
                 if part.is_file {
-                    self.out.files.push(FilePart { name: part.name, filename: part.filename, content });
+                    self.out.files.push(FilePart {
+                        name: part.name,
+                        filename: part.filename,
+                        content,
+                    });
                 } else if self.out.fields.len() < self.max_fields {
-                    self.out.fields.push((part.name, self.body[content].to_vec()));
+                    self.out
+                        .fields
+                        .push((part.name, self.body[content].to_vec()));
                 }
             }
         }
@@ -540,7 +561,9 @@ fn record_pending(part: &mut Part) {
         PendingLine::Folded => {
             if let Some((key, name)) = &part.last_header {
                 let value = part.headers.get(key).map_or(&[][..], Vec::as_slice);
-                if part.header_bytes_recorded + name.len() + 2 + value.len() > part.header_bytes_read + PIECE {
+                if part.header_bytes_recorded + name.len() + 2 + value.len()
+                    > part.header_bytes_read + PIECE
+                {
                     return;
                 }
                 let mut line = name.clone();

@@ -12,16 +12,29 @@ fn run(body: &[u8]) -> Multipart {
 }
 
 fn strs(list: &[(Vec<u8>, Vec<u8>)]) -> Vec<(String, String)> {
-    list.iter().map(|(n, v)| (String::from_utf8_lossy(n).into_owned(), String::from_utf8_lossy(v).into_owned())).collect()
+    list.iter()
+        .map(|(n, v)| {
+            (
+                String::from_utf8_lossy(n).into_owned(),
+                String::from_utf8_lossy(v).into_owned(),
+            )
+        })
+        .collect()
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+    list.iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
 }
 
 /// Flags with only the named ones set.
 fn only(set: impl FnOnce(&mut Flags)) -> Flags {
-    let mut flags = Flags { crlf_line: true, unmatched_boundary: 2, ..Flags::default() };
+    let mut flags = Flags {
+        crlf_line: true,
+        unmatched_boundary: 2,
+        ..Flags::default()
+    };
     set(&mut flags);
     flags
 }
@@ -55,10 +68,20 @@ fn fields_files_and_part_headers() {
     assert_eq!(m.error, None);
     assert_eq!(m.flags, only(|_| {}));
     assert!(!m.flags.strict_error());
-    assert_eq!(strs(&m.fields), pairs(&[("user", "admin"), ("note", "line 1\r\nline 2\r\n"), ("empty", "")]));
+    assert_eq!(
+        strs(&m.fields),
+        pairs(&[
+            ("user", "admin"),
+            ("note", "line 1\r\nline 2\r\n"),
+            ("empty", "")
+        ])
+    );
     assert_eq!(m.files.len(), 1);
     let file = &m.files[0];
-    assert_eq!((file.name.as_slice(), file.filename.as_slice()), (&b"upload"[..], &b"a.php"[..]));
+    assert_eq!(
+        (file.name.as_slice(), file.filename.as_slice()),
+        (&b"upload"[..], &b"a.php"[..])
+    );
     assert_eq!(&body[file.content.clone()], b"<?php");
     assert_eq!(m.combined_file_size(), 5);
     assert_eq!(
@@ -67,12 +90,23 @@ fn fields_files_and_part_headers() {
             ("user", "Content-Disposition: form-data; name=\"user\""),
             ("note", "Content-Disposition: form-data; name=\"note\""),
             ("note", "Content-Type: text/plain"),
-            ("upload", "Content-Disposition: form-data; name=\"upload\"; filename=\"a.php\""),
+            (
+                "upload",
+                "Content-Disposition: form-data; name=\"upload\"; filename=\"a.php\""
+            ),
             ("upload", "Content-Type: application/octet-stream"),
             ("empty", "Content-Disposition: form-data; name=\"empty\""),
         ])
     );
-    assert_eq!(m.names, vec![b"user".to_vec(), b"note".to_vec(), b"upload".to_vec(), b"empty".to_vec()]);
+    assert_eq!(
+        m.names,
+        vec![
+            b"user".to_vec(),
+            b"note".to_vec(),
+            b"upload".to_vec(),
+            b"empty".to_vec()
+        ]
+    );
     assert_eq!(m.filenames, vec![b"a.php".to_vec()]);
     // the header sections (with their CRLF) and the three fields' values
     let headers: usize = FORM
@@ -83,7 +117,10 @@ fn fields_files_and_part_headers() {
             section.len() + section.matches('\n').count()
         })
         .sum();
-    assert_eq!(m.no_files_length, headers + "admin".len() + "line 1\r\nline 2\r\n".len());
+    assert_eq!(
+        m.no_files_length,
+        headers + "admin".len() + "line 1\r\nline 2\r\n".len()
+    );
 }
 
 #[test]
@@ -97,7 +134,10 @@ fn the_fields_limit_keeps_the_first_ones() {
 #[test]
 fn content_type_errors_are_hard_errors() {
     let m = parse(b"multipart/form-data", b"--x\r\n", 10);
-    assert_eq!(m.error.as_deref(), Some("Multipart: Boundary not found in C-T."));
+    assert_eq!(
+        m.error.as_deref(),
+        Some("Multipart: Boundary not found in C-T.")
+    );
     assert!(m.flags.error && m.flags.strict_error());
     let m = parse(b"multipart/form-data boundary=XyZ", &crlf(FORM), 10);
     assert_eq!(m.error, None);
@@ -127,11 +167,25 @@ fn data_before_and_after() {
 #[test]
 fn line_endings() {
     let m = run(FORM.as_bytes());
-    assert_eq!(m.flags, Flags { lf_line: true, unmatched_boundary: 2, ..Flags::default() });
+    assert_eq!(
+        m.flags,
+        Flags {
+            lf_line: true,
+            unmatched_boundary: 2,
+            ..Flags::default()
+        }
+    );
     assert!(m.flags.strict_error() && !m.flags.mixed_line_endings());
-    assert_eq!(strs(&m.fields)[1], ("note".to_string(), "line 1\nline 2\n".to_string()));
+    assert_eq!(
+        strs(&m.fields)[1],
+        ("note".to_string(), "line 1\nline 2\n".to_string())
+    );
     // one LF-only header line among CRLF ones
-    let text = String::from_utf8(crlf(FORM)).unwrap().replacen("Content-Type: text/plain\r\n", "Content-Type: text/plain\n", 1);
+    let text = String::from_utf8(crlf(FORM)).unwrap().replacen(
+        "Content-Type: text/plain\r\n",
+        "Content-Type: text/plain\n",
+        1,
+    );
     let m = run(text.as_bytes());
     assert!(m.flags.lf_line && m.flags.crlf_line && m.flags.mixed_line_endings());
     // the line before a boundary ends with a bare LF
@@ -153,10 +207,16 @@ fn last_boundary_without_line_ending() {
 #[test]
 fn missing_boundaries() {
     let m = run(b"no boundary here\r\n");
-    assert_eq!(m.error.as_deref(), Some("Multipart: No boundaries found in payload."));
+    assert_eq!(
+        m.error.as_deref(),
+        Some("Multipart: No boundaries found in payload.")
+    );
     assert!(m.flags.data_before);
     let m = run(b"--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n");
-    assert_eq!(m.error.as_deref(), Some("Multipart: Final boundary missing."));
+    assert_eq!(
+        m.error.as_deref(),
+        Some("Multipart: Final boundary missing.")
+    );
     assert!(m.fields.is_empty());
     let m = run(b"");
     assert_eq!((m.error, m.flags), (None, Flags::default()));
@@ -166,60 +226,106 @@ fn missing_boundaries() {
 fn invalid_boundary_lines_stop_the_scan() {
     // The specific message is overwritten by the end-of-body check, as in libmodsecurity.
     let m = run(b"--XyZ \r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--XyZ--\r\n");
-    assert_eq!(m.error.as_deref(), Some("Multipart: No boundaries found in payload."));
+    assert_eq!(
+        m.error.as_deref(),
+        Some("Multipart: No boundaries found in payload.")
+    );
     assert!(m.flags.error && m.flags.strict_error());
-    let m = run(b"--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n-- XyZ\r\n--XyZ--\r\n");
-    assert_eq!(m.error.as_deref(), Some("Multipart: Final boundary missing."));
+    let m =
+        run(b"--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n-- XyZ\r\n--XyZ--\r\n");
+    assert_eq!(
+        m.error.as_deref(),
+        Some("Multipart: Final boundary missing.")
+    );
     assert!(m.flags.error);
-    let quoted = parse(b"multipart/form-data; boundary=\"XyZ\"", b"--\"XyZ\"\r\n", 10);
+    let quoted = parse(
+        b"multipart/form-data; boundary=\"XyZ\"",
+        b"--\"XyZ\"\r\n",
+        10,
+    );
     assert!(quoted.flags.error);
 }
 
 #[test]
 fn unmatched_boundary() {
-    let m = run(&crlf("--XyZ\nContent-Disposition: form-data; name=a\n\n--other\n--XyZ--\n"));
+    let m = run(&crlf(
+        "--XyZ\nContent-Disposition: form-data; name=a\n\n--other\n--XyZ--\n",
+    ));
     assert_eq!(m.flags.unmatched_boundary, 2);
-    let m = run(&crlf("--XyZ\nContent-Disposition: form-data; name=a\n\nv\n--other\n--XyZ--\n"));
-    assert_eq!(m.flags.unmatched_boundary, 2, "our boundary after it sets 2 again");
-    let m = run(&crlf("--XyZ\nContent-Disposition: form-data; name=a\n\nv\n--XyZ--\n"));
+    let m = run(&crlf(
+        "--XyZ\nContent-Disposition: form-data; name=a\n\nv\n--other\n--XyZ--\n",
+    ));
+    assert_eq!(
+        m.flags.unmatched_boundary, 2,
+        "our boundary after it sets 2 again"
+    );
+    let m = run(&crlf(
+        "--XyZ\nContent-Disposition: form-data; name=a\n\nv\n--XyZ--\n",
+    ));
     assert_eq!(m.flags.unmatched_boundary, 2);
     let m = run(&crlf(
         "--XyZ\nContent-Disposition: form-data; name=a\n\nv\n--XyZ\nContent-Disposition: form-data; name=b\n\nx --XyZ y\n--XyZ--\n",
     ));
     assert_eq!(m.flags.unmatched_boundary, 2);
-    assert!(!m.flags.strict_error(), "the unmatched boundary is not a strict error");
+    assert!(
+        !m.flags.strict_error(),
+        "the unmatched boundary is not a strict error"
+    );
     // an unterminated body whose last lines look like another boundary
-    let m = run(&crlf("--XyZ\nContent-Disposition: form-data; name=a\n\nv\n--XyY\n"));
+    let m = run(&crlf(
+        "--XyZ\nContent-Disposition: form-data; name=a\n\nv\n--XyY\n",
+    ));
     assert_eq!(m.flags.unmatched_boundary, 1);
-    let m = run(&crlf("--XyZ\nContent-Disposition: form-data; name=a\n\nv\nsee --XyZ\n"));
+    let m = run(&crlf(
+        "--XyZ\nContent-Disposition: form-data; name=a\n\nv\nsee --XyZ\n",
+    ));
     assert_eq!(m.flags.unmatched_boundary, 1);
 }
 
 #[test]
 fn header_folding() {
-    let m = run(&crlf("--XyZ\nContent-Disposition: form-data;\n name=\"a\"\n\nv\n--XyZ--\n"));
+    let m = run(&crlf(
+        "--XyZ\nContent-Disposition: form-data;\n name=\"a\"\n\nv\n--XyZ--\n",
+    ));
     assert_eq!(m.error, None);
     assert_eq!(m.flags, only(|f| f.header_folding = true));
-    assert_eq!(strs(&m.part_headers), pairs(&[("a", "Content-Disposition: form-data; name=\"a\"")]));
+    assert_eq!(
+        strs(&m.part_headers),
+        pairs(&[("a", "Content-Disposition: form-data; name=\"a\"")])
+    );
     assert_eq!(strs(&m.fields), pairs(&[("a", "v")]));
-    let m = run(b"--XyZ\r\nContent-Disposition: form-data;\r\n\x0bname=\"a\"\r\n\r\nv\r\n--XyZ--\r\n");
+    let m =
+        run(b"--XyZ\r\nContent-Disposition: form-data;\r\n\x0bname=\"a\"\r\n\r\nv\r\n--XyZ--\r\n");
     assert!(m.flags.header_folding && m.flags.invalid_header_folding);
-    let m = run(&crlf("--XyZ\n continued\nContent-Disposition: form-data; name=a\n\nv\n--XyZ--\n"));
-    assert_eq!(m.error.as_deref(), Some("Multipart: Invalid part header (folding error)."));
+    let m = run(&crlf(
+        "--XyZ\n continued\nContent-Disposition: form-data; name=a\n\nv\n--XyZ--\n",
+    ));
+    assert_eq!(
+        m.error.as_deref(),
+        Some("Multipart: Invalid part header (folding error).")
+    );
 }
 
 #[test]
 fn invalid_quoting_and_parts() {
-    let m = run(&crlf("--XyZ\nContent-Disposition: form-data; name='a'\n\nv\n--XyZ--\n"));
+    let m = run(&crlf(
+        "--XyZ\nContent-Disposition: form-data; name='a'\n\nv\n--XyZ--\n",
+    ));
     assert_eq!(m.flags, only(|f| f.invalid_quoting = true));
     assert_eq!(strs(&m.fields), pairs(&[("a", "v")]));
     // a part without a name is skipped
     let body = crlf("--XyZ\nContent-Disposition: form-data; name=\"\"\n\nv\n--XyZ--\n");
     let s = scan(CT.as_bytes(), &body, 10);
     assert!(s.out.flags.invalid_part);
-    assert_eq!(s.errors[0], "Multipart: Content-Disposition header missing name field.");
+    assert_eq!(
+        s.errors[0],
+        "Multipart: Content-Disposition header missing name field."
+    );
     // the part never leaves its headers, so its last boundary is not one
-    assert_eq!(s.error.as_deref(), Some("Multipart: Final boundary missing."));
+    assert_eq!(
+        s.error.as_deref(),
+        Some("Multipart: Final boundary missing.")
+    );
     // the boundary right after the headers, where data should begin
     let m = run(&crlf("--XyZ\nContent-Disposition: form-data; name=a\n\n--XyZ\nContent-Disposition: form-data; name=b\n\nv\n--XyZ--\n"));
     assert!(m.flags.invalid_part && m.flags.strict_error());
@@ -230,21 +336,47 @@ fn invalid_quoting_and_parts() {
 #[test]
 fn part_header_errors() {
     let cases: &[(&str, &str)] = &[
-        ("Content-Type: text/plain\n", "Multipart: Part missing Content-Disposition header."),
-        ("Content-Disposition: attachment; name=a\n", "Multipart: Invalid Content-Disposition header (-1): attachment; name=a"),
-        ("Content-Disposition: form-data; filename =\"x\"; name=a\n", "Multipart: Invalid Content-Disposition header (filename)."),
-        ("no colon\n", "Multipart: Invalid part header (colon missing): no colon\r\n"),
-        ("X Y: z\nContent-Disposition: form-data; name=a\n", "Multipart: Invalid part header (contains invalid character)."),
-        (": z\nContent-Disposition: form-data; name=a\n", "Multipart: Invalid part header (header name missing)."),
+        (
+            "Content-Type: text/plain\n",
+            "Multipart: Part missing Content-Disposition header.",
+        ),
+        (
+            "Content-Disposition: attachment; name=a\n",
+            "Multipart: Invalid Content-Disposition header (-1): attachment; name=a",
+        ),
+        (
+            "Content-Disposition: form-data; filename =\"x\"; name=a\n",
+            "Multipart: Invalid Content-Disposition header (filename).",
+        ),
+        (
+            "no colon\n",
+            "Multipart: Invalid part header (colon missing): no colon\r\n",
+        ),
+        (
+            "X Y: z\nContent-Disposition: form-data; name=a\n",
+            "Multipart: Invalid part header (contains invalid character).",
+        ),
+        (
+            ": z\nContent-Disposition: form-data; name=a\n",
+            "Multipart: Invalid part header (header name missing).",
+        ),
     ];
     for (headers, message) in cases {
         let body = crlf(&format!("--XyZ\n{headers}\nv\n--XyZ--\n"));
         let s = scan(CT.as_bytes(), &body, 10);
-        assert!(s.errors.iter().any(|e| e == message), "{headers}: {:?}", s.errors);
+        assert!(
+            s.errors.iter().any(|e| e == message),
+            "{headers}: {:?}",
+            s.errors
+        );
         assert!(s.error.is_some());
     }
-    let m = run(b"--XyZ\r\nContent-Disposition: form-data; name=a\r\nX: \0\r\n\r\nv\r\n--XyZ--\r\n");
-    assert_eq!(m.error.as_deref(), Some("Multipart: Nul byte in part headers."));
+    let m =
+        run(b"--XyZ\r\nContent-Disposition: form-data; name=a\r\nX: \0\r\n\r\nv\r\n--XyZ--\r\n");
+    assert_eq!(
+        m.error.as_deref(),
+        Some("Multipart: Nul byte in part headers.")
+    );
     // a repeated header is ignored: the first Content-Disposition counts
     let m = run(&crlf("--XyZ\nContent-Disposition: form-data; name=a\ncontent-disposition: form-data; name=b\n\nv\n--XyZ--\n"));
     assert_eq!(m.error, None);
@@ -257,7 +389,9 @@ fn part_header_errors() {
 
 #[test]
 fn empty_file_name_is_a_field() {
-    let m = run(&crlf("--XyZ\nContent-Disposition: form-data; name=f; filename=\"\"\n\nv\n--XyZ--\n"));
+    let m = run(&crlf(
+        "--XyZ\nContent-Disposition: form-data; name=f; filename=\"\"\n\nv\n--XyZ--\n",
+    ));
     assert_eq!(strs(&m.fields), pairs(&[("f", "v")]));
     assert!(m.files.is_empty());
     assert_eq!(m.filenames, vec![Vec::new()]);
@@ -268,13 +402,17 @@ fn long_lines_are_cut_in_pieces() {
     // a value longer than a piece, and a boundary-looking string at a piece's start that is
     // not at a line's start
     let value = format!("{}--XyZ--", "b".repeat(PIECE));
-    let body = crlf(&format!("--XyZ\nContent-Disposition: form-data; name=a\n\n{value}\n--XyZ--\n"));
+    let body = crlf(&format!(
+        "--XyZ\nContent-Disposition: form-data; name=a\n\n{value}\n--XyZ--\n"
+    ));
     let m = run(&body);
     assert_eq!(m.error, None);
     assert_eq!(strs(&m.fields), vec![("a".to_string(), value)]);
     // a CR at a piece's end stays with its LF
     let value = "c".repeat(PIECE - 1);
-    let body = crlf(&format!("--XyZ\nContent-Disposition: form-data; name=a\n\n{value}\n--XyZ--\n"));
+    let body = crlf(&format!(
+        "--XyZ\nContent-Disposition: form-data; name=a\n\n{value}\n--XyZ--\n"
+    ));
     let m = run(&body);
     assert_eq!((m.error, m.flags), (None, only(|_| {})));
     assert_eq!(m.fields[0].1.len(), PIECE - 1);
@@ -285,7 +423,9 @@ fn hostile_bodies_are_cheap() {
     // many parts
     let mut body = Vec::new();
     for i in 0..20_000 {
-        body.extend_from_slice(format!("--XyZ\r\nContent-Disposition: form-data; name=p{i}\r\n\r\nv\r\n").as_bytes());
+        body.extend_from_slice(
+            format!("--XyZ\r\nContent-Disposition: form-data; name=p{i}\r\n\r\nv\r\n").as_bytes(),
+        );
     }
     body.extend_from_slice(b"--XyZ--\r\n");
     let m = parse(CT.as_bytes(), &body, 1000);
@@ -293,13 +433,28 @@ fn hostile_bodies_are_cheap() {
     assert_eq!(m.part_headers.len(), 20_000);
     // a never-closing boundary, binary garbage, many empty lines after a broken
     // Content-Disposition, many folded lines
-    let garbage: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let garbage: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     let bodies: Vec<Vec<u8>> = vec![
         [b"--XyZ\r\n".as_slice(), &garbage].concat(),
         garbage.clone(),
-        [b"--XyZ\r\nContent-Disposition: form-data; name=a; name=b\r\n".as_slice(), &b"\r\n".repeat(100_000)].concat(),
-        [b"--XyZ\r\nContent-Disposition: form-data; x=".as_slice(), &b"\r\n \r\n".repeat(50_000)].concat(),
-        [b"--XyZ\r\nA: b\r\n".as_slice(), &b" x\r\n".repeat(100_000), b"\r\n"].concat(),
+        [
+            b"--XyZ\r\nContent-Disposition: form-data; name=a; name=b\r\n".as_slice(),
+            &b"\r\n".repeat(100_000),
+        ]
+        .concat(),
+        [
+            b"--XyZ\r\nContent-Disposition: form-data; x=".as_slice(),
+            &b"\r\n \r\n".repeat(50_000),
+        ]
+        .concat(),
+        [
+            b"--XyZ\r\nA: b\r\n".as_slice(),
+            &b" x\r\n".repeat(100_000),
+            b"\r\n",
+        ]
+        .concat(),
         b"--XyZ\r\n".repeat(100_000),
         b"\n".repeat(300_000),
         b"--".repeat(300_000),
@@ -308,7 +463,11 @@ fn hostile_bodies_are_cheap() {
         let started = std::time::Instant::now();
         let m = run(&body);
         assert!(m.error.is_some() || m.flags.strict_error());
-        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }
 
@@ -323,8 +482,17 @@ fn a_part_whose_headers_never_end_stays_in_proportion() {
     let started = std::time::Instant::now();
     let s = scan(CT.as_bytes(), &body, 10);
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
-    let recorded: usize = s.out.part_headers.iter().map(|(n, l)| n.len() + l.len()).sum();
-    assert!(recorded < 2 * body.len(), "{recorded} bytes of part headers for {} bytes of body", body.len());
+    let recorded: usize = s
+        .out
+        .part_headers
+        .iter()
+        .map(|(n, l)| n.len() + l.len())
+        .sum();
+    assert!(
+        recorded < 2 * body.len(),
+        "{recorded} bytes of part headers for {} bytes of body",
+        body.len()
+    );
     assert_eq!(s.out.names.len(), 400);
     assert!(s.out.flags.invalid_part);
     assert!(s.error.is_some());
