@@ -158,3 +158,187 @@ fn crs_v3_3_4_legacy_suite() {
     assert_eq!(report.passed + report.failures.len(), stages.len());
     check_floor("crs-v3-passing.txt", report.passed);
 }
+
+/// libmodsecurity's answer for each raw request: the rule ids it logged, or None when it could
+/// not parse the request. `tests/oracle/libmodsecurity_verdicts.cc` runs phases 1, 2 and 5 as
+/// the nginx connector does (no response: the oracle has no upstream).
+fn libmodsecurity_ids(rules: &Path, requests: &[Vec<u8>]) -> Vec<Option<Vec<u32>>> {
+    let oracle = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("libmodsecurity_verdicts");
+    let status = std::process::Command::new("g++")
+        .args(["-std=c++17", "-O1", "-o"])
+        .arg(&oracle)
+        .arg(project().join("tests/oracle/libmodsecurity_verdicts.cc"))
+        .arg("-lmodsecurity")
+        .status()
+        .expect("g++ runs (package g++)");
+    assert!(
+        status.success(),
+        "building the libmodsecurity oracle failed"
+    );
+    let mut input = Vec::new();
+    for request in requests {
+        input.extend_from_slice(format!("{}\n", request.len()).as_bytes());
+        input.extend_from_slice(request);
+    }
+    let records = std::env::temp_dir().join(format!("secrules-oracle-{}", std::process::id()));
+    std::fs::write(&records, &input).unwrap();
+    let output = std::process::Command::new(&oracle)
+        .arg(rules)
+        .stdin(std::fs::File::open(&records).unwrap())
+        .output()
+        .expect("the oracle runs");
+    let _ = std::fs::remove_file(&records);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "oracle failed: {text}");
+    let answers: Vec<Option<Vec<u32>>> = text
+        .lines()
+        .map(|line| {
+            line.strip_prefix("ids").map(|ids| {
+                let mut ids: Vec<u32> = ids
+                    .split_whitespace()
+                    .map(|id| id.parse().unwrap())
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                ids
+            })
+        })
+        .collect();
+    assert_eq!(answers.len(), requests.len(), "one answer per request");
+    answers
+}
+
+/// Why secrules and libmodsecurity 3.0.9 may log different rules for the same request: rows of
+/// `rule id, side, tests (* for all), reason` in tests/data/crs-v4-differential.tsv.
+struct Explanation {
+    rule_id: u32,
+    only_in: String,
+    tests: Vec<String>,
+}
+
+fn explanations() -> Vec<Explanation> {
+    let path = project().join("tests/data/crs-v4-differential.tsv");
+    std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            assert!(
+                fields.len() == 4 && !fields[3].trim().is_empty(),
+                "{}: rule, side, tests, reason: {line}",
+                path.display()
+            );
+            Explanation {
+                rule_id: fields[0].parse().unwrap(),
+                only_in: fields[1].to_string(),
+                tests: fields[2].split(',').map(str::to_string).collect(),
+            }
+        })
+        .collect()
+}
+
+fn has_xml_body(input: &crs::suite::Input) -> bool {
+    let raw = crs::request::build(input);
+    let head_end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(raw.len());
+    String::from_utf8_lossy(&raw[..head_end])
+        .lines()
+        .any(|l| l.to_ascii_lowercase().starts_with("content-type:") && l.contains("xml"))
+}
+
+/// Response-side rules (phases 3 and 4: ids 950000-959999) run only here: the oracle has no
+/// upstream response.
+fn request_side(id: u32) -> bool {
+    !(950_000..960_000).contains(&id)
+}
+
+#[test]
+fn crs_v4_differential_against_libmodsecurity() {
+    let crs = shared_crs();
+    let rules = crs.join("test-config/main-v4.conf");
+    let files = suite::yaml_files(&crs.join("v4.28.0/tests/regression/tests"));
+    let mut stages: Vec<Stage> = files
+        .iter()
+        .flat_map(|f| suite::load_file(f, Dialect::GoFtw))
+        .collect();
+    // Where nginx answers or rewrites the request before any module runs, the two cannot see
+    // the same request.
+    suite::apply_overrides(
+        &mut stages,
+        &suite::load_overrides(&crs.join("test-config/nginx-platform-only-overrides.yaml")),
+    );
+    stages.retain(|s| s.overridden.is_none());
+    let requests: Vec<Vec<u8>> = stages
+        .iter()
+        .map(|s| crs::request::build(&s.input))
+        .collect();
+    // For looking into one difference: every request as sent, one file per stage.
+    if let Some(dir) = std::env::var_os("SECRULES_CRS_DUMP").map(PathBuf::from) {
+        std::fs::create_dir_all(&dir).unwrap();
+        for (stage, request) in stages.iter().zip(&requests) {
+            let name = format!("{}-{}-{}.http", stage.rule_id, stage.test_id, stage.stage);
+            std::fs::write(dir.join(name), request).unwrap();
+        }
+    }
+    let theirs = libmodsecurity_ids(&rules, &requests);
+    let mut runner = Runner::start("crs-differential", &rules);
+    let explanations = explanations();
+    let mut unexplained = Vec::new();
+    let (mut compared, mut explained) = (0, 0);
+    let mut answered_by_nginx = 0;
+    for (stage, theirs) in stages.iter().zip(theirs) {
+        let Some(theirs) = theirs else { continue };
+        let outcome = runner.run_stage(stage);
+        // In DetectionOnly the module never answers; the backend answers 200 except where a
+        // test asks /reflect for another status. Any other answer is nginx's own (400, 414,
+        // 505...), given before the module saw the request.
+        if stage.input.uri.starts_with("/reflect") || outcome.status == Some(200) {
+            compared += 1;
+        } else {
+            answered_by_nginx += 1;
+            continue;
+        }
+        let ours = outcome.ids;
+        let test = format!("{}-{}", stage.rule_id, stage.test_id);
+        let differences = ours
+            .iter()
+            .filter(|id| !theirs.contains(id))
+            .map(|&id| (id, "secrules"))
+            .chain(
+                theirs
+                    .iter()
+                    .filter(|id| !ours.contains(id))
+                    .map(|&id| (id, "libmodsecurity")),
+            )
+            .filter(|(id, _)| request_side(*id));
+        for (id, only_in) in differences {
+            if explanations.iter().any(|e| {
+                e.rule_id == id
+                    && e.only_in == only_in
+                    && (e.tests == ["*"]
+                        || e.tests.contains(&test)
+                        || (e.tests == ["xml-bodies"] && has_xml_body(&stage.input)))
+            }) {
+                explained += 1;
+            } else {
+                unexplained.push(format!("{test} stage {}: {id}\t{only_in}", stage.stage));
+            }
+        }
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "differential: {compared} stages compared with libmodsecurity 3.0.9 ({answered_by_nginx} answered by nginx itself), \
+         {explained} explained differences, {} unexplained",
+        unexplained.len()
+    );
+    assert!(compared > 4900, "{compared} stages compared");
+    assert!(
+        unexplained.is_empty(),
+        "{} unexplained differences (rule, side):\n{}",
+        unexplained.len(),
+        unexplained.join("\n")
+    );
+}

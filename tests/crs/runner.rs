@@ -36,6 +36,8 @@ pub struct Outcome {
     /// What was expected and what happened, when it failed.
     pub detail: String,
     pub ids: Vec<u32>,
+    /// The response's status; None when there was no response.
+    pub status: Option<u16>,
 }
 
 impl Runner {
@@ -196,10 +198,12 @@ fn judge(
         .collect();
     ids.sort_unstable();
     ids.dedup();
+    let status = response.as_ref().ok().and_then(|r| status_of(r));
     let fail = |detail: String, ids: Vec<u32>| Outcome {
         passed: false,
         detail,
         ids,
+        status,
     };
     let response = match (response, expected.expect_error) {
         (Err(_), true) => {
@@ -207,6 +211,7 @@ fn judge(
                 passed: true,
                 detail: String::new(),
                 ids,
+                status,
             }
         }
         (Ok(r), true) => {
@@ -221,7 +226,6 @@ fn judge(
         (Err(e), false) => return fail(format!("unexpected error: {e}"), ids),
         (Ok(r), false) => r,
     };
-    let status = status_of(&response);
     if !expected.status.is_empty() && !status.is_some_and(|s| expected.status.contains(&s)) {
         return fail(
             format!("expected status {:?}, got {status:?}", expected.status),
@@ -277,5 +281,6 @@ fn judge(
         passed: true,
         detail: String::new(),
         ids,
+        status,
     }
 }
