@@ -20,9 +20,12 @@ pub fn build(input: &Input) -> Vec<u8> {
         data = encode_form_data(&headers, data);
     }
     // Applied whatever autocomplete says; an existing "\r\n" becomes "\r\r\n", as in go-ftw.
-    if headers.iter().any(|(name, value)| {
-        same_header(name, "Content-Type") && value.to_lowercase().contains("multipart/form-data;")
-    }) {
+    if input.multipart_lf_to_crlf
+        && headers.iter().any(|(name, value)| {
+            same_header(name, "Content-Type")
+                && value.to_lowercase().contains("multipart/form-data;")
+        })
+    {
         data = replace_lf_with_crlf(&data);
     }
     if input.autocomplete_headers {
@@ -135,6 +138,7 @@ pub fn marker(header_name: &str, marker: &str) -> Vec<u8> {
         data: Vec::new(),
         autocomplete_headers: true,
         raw_request: None,
+        multipart_lf_to_crlf: true,
     })
 }
 

@@ -17,6 +17,8 @@ pub struct Input {
     pub autocomplete_headers: bool,
     /// `encoded_request` (or the legacy `raw_request`): sent byte for byte.
     pub raw_request: Option<Vec<u8>>,
+    /// go-ftw turns every LF of a multipart body into CRLF; the legacy ftw sent it as written.
+    pub multipart_lf_to_crlf: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -78,6 +80,15 @@ pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
 pub enum Dialect {
     GoFtw,
     LegacyFtw,
+}
+
+/// Whether a legacy test file is switched on (`meta: {enabled: false}` switches it off).
+pub fn is_enabled(path: &Path) -> bool {
+    let doc: Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    doc.get("meta")
+        .and_then(|m| m.get("enabled"))
+        .and_then(Value::as_bool)
+        != Some(false)
 }
 
 /// The stages of one test file, in either format.
@@ -244,6 +255,7 @@ fn read_input(input: &Value, path: &Path, dialect: Dialect) -> Input {
         data,
         autocomplete_headers,
         raw_request,
+        multipart_lf_to_crlf: dialect == Dialect::GoFtw,
     }
 }
 
