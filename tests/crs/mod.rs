@@ -2,7 +2,6 @@
 //! real nginx and the module in between.
 #![allow(dead_code)]
 
-pub mod reflect_backend;
 pub mod request;
 pub mod runner;
 pub mod suite;

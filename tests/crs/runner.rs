@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use regex::Regex;
 
-use super::reflect_backend::ReflectBackend;
 use super::request;
 use super::suite::{Expected, Stage};
 use crate::common::free_port;
 use crate::common::nginx::{temp_prefix, test_config, write_conf, Nginx};
+use crate::common::reflect_backend::ReflectBackend;
 
 const MARKER_HEADER: &str = "X-CRS-Test";
 
