@@ -187,12 +187,14 @@ fn phase_4_inspects_held_back_bodies_and_never_leaks_a_blocked_one() {
     assert_eq!(get(port, "/off/leaked-secret", &[]).status, 200);
 }
 
-/// CRS v4 at paranoia level 1, blocking, with response body access as people deploy it.
-fn crs_v4_blocking_rules(prefix: &std::path::Path) -> std::path::PathBuf {
+/// nginx with CRS v4 at paranoia level 1, blocking, with response body access as people deploy
+/// it, in one server whose `locations` the caller writes.
+fn nginx_with_crs_v4(name: &str, port: u16, locations: &str) -> Nginx {
     let crs = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/crs/v4.28.0")
         .canonicalize()
         .expect("../shared/crs beside the project");
+    let prefix = common::nginx::temp_prefix(name);
     let rules = prefix.join("conf/crs-v4-pl1.conf");
     std::fs::write(
         &rules,
@@ -207,31 +209,28 @@ fn crs_v4_blocking_rules(prefix: &std::path::Path) -> std::path::PathBuf {
         ),
     )
     .unwrap();
-    rules
+    common::nginx::write_conf(
+        &prefix,
+        &format!(
+            "server {{\n listen 127.0.0.1:{port};\n secrules on;\n secrules_file {rules};\n{locations}\n}}\n",
+            rules = rules.display()
+        ),
+    );
+    Nginx::start(&prefix, &[port])
 }
 
 #[test]
 fn crs_v4_blocks_an_upstream_leaking_a_sql_error_at_pl1() {
     let backend = ReflectBackend::start();
     let port = free_port();
-    let prefix = common::nginx::temp_prefix("sqlleak");
-    let rules = crs_v4_blocking_rules(&prefix);
-    common::nginx::write_conf(
-        &prefix,
+    let nginx = nginx_with_crs_v4(
+        "sqlleak",
+        port,
         &format!(
-            r#"
-    server {{
-        listen 127.0.0.1:{port};
-        secrules on;
-        secrules_file {rules};
-        location / {{ proxy_pass http://127.0.0.1:{backend}; }}
-    }}
-"#,
-            rules = rules.display(),
-            backend = backend.port
+            "location / {{ proxy_pass http://127.0.0.1:{}; }}",
+            backend.port
         ),
     );
-    let nginx = Nginx::start(&prefix, &[port]);
     let leak = "<html><body>Error: You have an error in your SQL syntax; check the manual that \
                 corresponds to your MySQL server version for the right syntax to use near ''' at line 1</body></html>";
     // The page travels base64-encoded so that the request itself carries no HTML for the
@@ -330,17 +329,12 @@ fn a_large_streamed_response_passes_with_the_worker_memory_flat() {
     const SIZE: usize = 256 << 20;
     let backend = streaming_backend(SIZE);
     let port = free_port();
-    let prefix = common::nginx::temp_prefix("stream");
-    let rules = crs_v4_blocking_rules(&prefix);
-    common::nginx::write_conf(
-        &prefix,
+    // nginx's own buffering to disk is switched off: the worker alone carries the stream.
+    let nginx = nginx_with_crs_v4(
+        "stream",
+        port,
         &format!(
             r#"
-    server {{
-        listen 127.0.0.1:{port};
-        secrules on;
-        secrules_file {rules};
-        # nginx's own buffering to disk would hide nothing here, but keep the path simple
         proxy_buffering off;
         location /off/ {{
             secrule 'SecResponseBodyAccess Off';
@@ -348,13 +342,9 @@ fn a_large_streamed_response_passes_with_the_worker_memory_flat() {
         }}
         location /unlisted/ {{
             proxy_pass http://127.0.0.1:{backend};
-        }}
-    }}
-"#,
-            rules = rules.display()
+        }}"#
         ),
     );
-    let nginx = Nginx::start(&prefix, &[port]);
     let download = |path: &str| -> (u16, u64) {
         let output = std::process::Command::new("curl")
             .args([
@@ -375,7 +365,7 @@ fn a_large_streamed_response_passes_with_the_worker_memory_flat() {
     };
     // Warm up: the rule set and the worker's pools are in place before measuring.
     download("/off/warmup");
-    let (before, _) = worker_memory(&prefix);
+    let (before, _) = worker_memory(&nginx.prefix);
     for path in ["/off/big", "/unlisted/big"] {
         let (status, size) = download(path);
         assert_eq!(
@@ -385,7 +375,7 @@ fn a_large_streamed_response_passes_with_the_worker_memory_flat() {
             nginx.error_log()
         );
     }
-    let (after, peak) = worker_memory(&prefix);
+    let (after, peak) = worker_memory(&nginx.prefix);
     eprintln!(
         "streamed 2 x {} MiB: worker RSS {before} kB before, {after} kB after, peak {peak} kB",
         SIZE >> 20
