@@ -18,8 +18,14 @@ fn shared_crs() -> PathBuf {
     dir.canonicalize().unwrap()
 }
 
-/// Builds the oracle once per test binary run.
+/// Builds the oracle once per test binary run (the tests run in parallel: a second build
+/// would overwrite the program while the first test runs it).
 fn oracle() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(build_oracle).clone()
+}
+
+fn build_oracle() -> PathBuf {
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rule_counts_oracle");
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/rule_counts.cc");
     let status = Command::new("g++")

@@ -41,10 +41,14 @@ pub fn is_exclusion(directive: &Directive) -> bool {
 }
 
 /// Handles the directive if it is one of the exclusion directives; Ok(false) if it is not.
+/// Applies `directive` to the entries of each phase from index `from[phase]` on: a child
+/// context's rule set applies its parent's exclusions only to the rules it adds (the parent's
+/// own rules had them already) and its own to every rule.
 pub fn apply(
     ruleset: &mut Ruleset,
     directive: &Directive,
     defaults: &[Option<DefaultAction>; 5],
+    from: [usize; 5],
 ) -> Result<bool, String> {
     let name = directive.name.to_ascii_lowercase();
     let args = &directive.args;
@@ -54,11 +58,18 @@ pub fn apply(
         };
         let id: u64 = id.trim().parse().map_err(|_| format!("SecRuleUpdateActionById: \"{id}\" is not a rule id (chain offsets are not supported)"))?;
         let mut found = false;
-        for entry in ruleset.phases.iter_mut().flatten() {
-            if let Entry::Rule(rule) = entry {
-                if rule.id == id {
-                    rule.update_actions(actions, defaults)?;
-                    found = true;
+        for (entries, from) in ruleset.phases.iter_mut().zip(from) {
+            let selected = |e: &Entry| matches!(e, Entry::Rule(rule) if rule.id == id);
+            if !entries.iter().skip(from).any(selected) {
+                continue;
+            }
+            // A phase list or rule a parent context's rule set shares is copied first.
+            for entry in std::sync::Arc::make_mut(entries).iter_mut().skip(from) {
+                if let Entry::Rule(rule) = entry {
+                    if rule.id == id {
+                        std::sync::Arc::make_mut(rule).update_actions(actions, defaults)?;
+                        found = true;
+                    }
                 }
             }
         }
@@ -91,14 +102,31 @@ pub fn apply(
         }
         _ => return Ok(false),
     };
-    for entries in ruleset.phases.iter_mut() {
+    for (entries, from) in ruleset.phases.iter_mut().zip(from) {
+        if !entries
+            .iter()
+            .skip(from)
+            .any(|e| matches!(e, Entry::Rule(rule) if which.selects(rule)))
+        {
+            continue;
+        }
+        let entries = std::sync::Arc::make_mut(entries);
         match targets {
-            None => entries.retain(|e| !matches!(e, Entry::Rule(rule) if which.selects(rule))),
+            None => {
+                let mut index = 0;
+                entries.retain(|e| {
+                    index += 1;
+                    index <= from || !matches!(e, Entry::Rule(rule) if which.selects(rule))
+                });
+            }
             Some(list) => {
-                for entry in entries.iter_mut() {
+                for entry in entries.iter_mut().skip(from) {
                     if let Entry::Rule(rule) = entry {
                         if which.selects(rule) {
-                            update_targets(&mut rule.links[0].targets, list)?;
+                            update_targets(
+                                &mut std::sync::Arc::make_mut(rule).links[0].targets,
+                                list,
+                            )?;
                         }
                     }
                 }

@@ -145,35 +145,72 @@ pub struct Ruleset {
     collections: std::sync::Arc<crate::engine::collections::Store>,
     /// `SecUnicodeMapFile`
     unicode_map: Option<std::sync::Arc<crate::engine::transformations::UnicodeMap>>,
-    phases: [Vec<Entry>; 5],
+    /// Shared with a parent context's rule set until this one changes a phase.
+    phases: [std::sync::Arc<Vec<Entry>>; 5],
     /// Rules (a chain counting once) per phase as the files define them, before
     /// `SecRuleRemove*` took any out: what libmodsecurity reports as loaded.
     loaded_per_phase: [usize; 5],
+    /// What a child context's rule set continues from (see [`Ruleset::extend`]): the rule ids in
+    /// use, each phase's `SecDefaultAction`, and the exclusion directives.
+    /// Layers: the parent's (shared), then this set's own.
+    ids: Vec<std::sync::Arc<HashSet<u64>>>,
+    defaults: [Option<DefaultAction>; 5],
+    exclusions: Vec<std::sync::Arc<[Directive]>>,
 }
 
 impl Ruleset {
     /// Parses and compiles `sources` in order.
     pub fn load(sources: &[RuleSource]) -> Result<Ruleset, ConfigError> {
-        Ruleset::compile(seclang::load(sources)?)
+        Ruleset::compile(seclang::load(sources)?, None)
     }
 
-    fn compile(directives: Vec<Directive>) -> Result<Ruleset, ConfigError> {
-        let mut ruleset = Ruleset {
-            mode: None,
-            request_body: RequestBodySettings::default(),
-            response_body: ResponseBodySettings::default(),
-            arguments: ArgumentSettings::default(),
-            collection_timeout: 3600,
-            collections: Default::default(),
-            unicode_map: None,
-            phases: Default::default(),
-            loaded_per_phase: [0; 5],
+    /// The rule set of `self`'s sources followed by `more`, as [`Ruleset::load`] would compile
+    /// it, sharing `self`'s compiled rules: a location that adds a line to the server's CRS
+    /// costs that line, not another CRS. A rule the new directives change is copied.
+    pub fn extend(&self, more: &[RuleSource]) -> Result<Ruleset, ConfigError> {
+        Ruleset::compile(seclang::load(more)?, Some(self))
+    }
+
+    fn compile(
+        directives: Vec<Directive>,
+        parent: Option<&Ruleset>,
+    ) -> Result<Ruleset, ConfigError> {
+        let mut ruleset = match parent {
+            Some(parent) => Ruleset {
+                mode: parent.mode,
+                request_body: parent.request_body,
+                response_body: parent.response_body.clone(),
+                arguments: parent.arguments,
+                collection_timeout: parent.collection_timeout,
+                collections: Default::default(),
+                unicode_map: parent.unicode_map.clone(),
+                phases: parent.phases.clone(),
+                loaded_per_phase: parent.loaded_per_phase,
+                ids: parent.ids.clone(),
+                defaults: parent.defaults.clone(),
+                exclusions: parent.exclusions.clone(),
+            },
+            None => Ruleset {
+                mode: None,
+                request_body: RequestBodySettings::default(),
+                response_body: ResponseBodySettings::default(),
+                arguments: ArgumentSettings::default(),
+                collection_timeout: 3600,
+                collections: Default::default(),
+                unicode_map: None,
+                phases: Default::default(),
+                loaded_per_phase: [0; 5],
+                ids: Vec::new(),
+                defaults: Default::default(),
+                exclusions: Vec::new(),
+            },
         };
+        let first_new_entry: [usize; 5] = std::array::from_fn(|i| ruleset.phases[i].len());
         // libmodsecurity applies SecRuleRemove*/SecRuleUpdateTarget* to every rule, defined
         // before or after them, so they wait until all rules are in.
         let mut exclusion_directives = Vec::new();
         let mut ids = HashSet::new();
-        let mut defaults: [Option<DefaultAction>; 5] = Default::default();
+        let mut defaults = std::mem::take(&mut ruleset.defaults);
         // A rule ending in `chain` waits here for its next link.
         let mut open_chain: Option<Rule> = None;
         for directive in directives {
@@ -197,7 +234,7 @@ impl Ruleset {
                         std::sync::Arc::from(name.trim_matches('\'').trim());
                     // skipAfter works within a phase, so every phase gets the marker.
                     for phase in ruleset.phases.iter_mut() {
-                        phase.push(Entry::Marker(name.clone()));
+                        std::sync::Arc::make_mut(phase).push(Entry::Marker(name.clone()));
                     }
                 }
                 "secrule" | "secaction" => {
@@ -209,7 +246,9 @@ impl Ruleset {
                         }
                         None => {
                             let rule = Rule::start(link, &span, &defaults).map_err(error)?;
-                            if !ids.insert(rule.id) {
+                            if ruleset.ids.iter().any(|layer| layer.contains(&rule.id))
+                                || !ids.insert(rule.id)
+                            {
                                 return Err(error(format!("rule id {} is already used", rule.id)));
                             }
                             rule
@@ -219,7 +258,8 @@ impl Ruleset {
                         open_chain = Some(rule);
                     } else {
                         ruleset.loaded_per_phase[rule.phase as usize - 1] += 1;
-                        ruleset.phases[rule.phase as usize - 1].push(Entry::Rule(Box::new(rule)));
+                        std::sync::Arc::make_mut(&mut ruleset.phases[rule.phase as usize - 1])
+                            .push(Entry::Rule(std::sync::Arc::new(rule)));
                     }
                 }
                 _ if exclusions::is_exclusion(&directive) => exclusion_directives.push(directive),
@@ -241,10 +281,22 @@ impl Ruleset {
                 reason: format!("rule {} ends with \"chain\" but no rule follows", rule.id),
             });
         }
-        for directive in &exclusion_directives {
-            exclusions::apply(&mut ruleset, directive, &defaults)
+        let inherited: Vec<std::sync::Arc<[Directive]>> = ruleset.exclusions.clone();
+        for directive in inherited.iter().flat_map(|layer| layer.iter()) {
+            exclusions::apply(&mut ruleset, directive, &defaults, first_new_entry)
                 .map_err(|reason| directive.span.error(reason))?;
         }
+        for directive in &exclusion_directives {
+            exclusions::apply(&mut ruleset, directive, &defaults, [0; 5])
+                .map_err(|reason| directive.span.error(reason))?;
+        }
+        if !ids.is_empty() {
+            ruleset.ids.push(std::sync::Arc::new(ids));
+        }
+        if !exclusion_directives.is_empty() {
+            ruleset.exclusions.push(exclusion_directives.into());
+        }
+        ruleset.defaults = defaults;
         ruleset.collections = std::sync::Arc::new(crate::engine::collections::Store::new(
             std::time::Duration::from_secs(ruleset.collection_timeout),
         ));
@@ -255,9 +307,21 @@ impl Ruleset {
                     Entry::Marker(_) => None,
                 })
                 .collect();
-            for (entry, continue_at) in entries.iter_mut().zip(resolved) {
+            let unchanged = entries
+                .iter()
+                .zip(&resolved)
+                .all(|(entry, at)| match entry {
+                    Entry::Rule(rule) => rule.continue_at == *at,
+                    Entry::Marker(_) => true,
+                });
+            if unchanged {
+                continue;
+            }
+            for (entry, continue_at) in std::sync::Arc::make_mut(entries).iter_mut().zip(resolved) {
                 if let Entry::Rule(rule) = entry {
-                    rule.continue_at = continue_at;
+                    if rule.continue_at != continue_at {
+                        std::sync::Arc::make_mut(rule).continue_at = continue_at;
+                    }
                 }
             }
         }
@@ -322,7 +386,7 @@ impl Ruleset {
     /// limit): id, file and line of each, for the load-time notice.
     pub fn backtracking_rules(&self) -> Vec<(u64, &str, usize)> {
         let mut found = Vec::new();
-        for entry in self.phases.iter().flatten() {
+        for entry in self.phases.iter().flat_map(|p| p.iter()) {
             if let Entry::Rule(rule) = entry {
                 if rule
                     .links
@@ -339,6 +403,48 @@ impl Ruleset {
     /// The phase's rules and markers, in order.
     pub fn entries(&self, phase: u8) -> &[Entry] {
         &self.phases[phase as usize - 1]
+    }
+
+    /// What each phase holds, spelled out (ids, where matches continue, actions, each link's
+    /// targets, operator and transformations): equal for equal rule sets, however compiled.
+    pub fn describe(&self) -> Vec<String> {
+        self.phases
+            .iter()
+            .flat_map(|p| p.iter())
+            .map(|entry| match entry {
+                Entry::Marker(name) => format!("marker {name}"),
+                Entry::Rule(rule) => {
+                    let links: Vec<String> = rule
+                        .links
+                        .iter()
+                        .map(|link| {
+                            format!(
+                                "{:?} {} {:?} {:?} setvars {}",
+                                link.targets
+                                    .iter()
+                                    .map(|t| (t.variable, t.count, t.exclusions.len()))
+                                    .collect::<Vec<_>>(),
+                                link.parameter,
+                                link.negated,
+                                link.transformations,
+                                link.setvars.len()
+                            )
+                        })
+                        .collect();
+                    format!(
+                        "rule {} phase {} continue {:?} {:?} status {:?} log {} tags {:?} [{}]",
+                        rule.id,
+                        rule.phase,
+                        rule.continue_at,
+                        rule.disruptive,
+                        rule.status,
+                        rule.log,
+                        rule.metadata.tags,
+                        links.join(" | ")
+                    )
+                }
+            })
+            .collect()
     }
 }
 
@@ -366,6 +472,86 @@ mod tests {
         .unwrap();
         assert_eq!(ruleset.engine_mode(), EngineMode::DetectionOnly);
         assert_eq!(ruleset.rule_count_per_phase(), [1, 1, 0, 0, 1]);
+    }
+
+    fn inline(text: &str, line: usize) -> RuleSource {
+        RuleSource::Inline {
+            text: text.to_string(),
+            origin: "/etc/nginx/nginx.conf".into(),
+            line,
+        }
+    }
+
+    #[test]
+    fn an_extended_rule_set_equals_one_compiled_whole_and_shares_the_parents_rules() {
+        let parent_text = "SecDefaultAction \"phase:2,log,pass\"\n\
+             SecRuleRemoveById 9003\n\
+             SecRuleUpdateTargetById 2 \"!ARGS:token\"\n\
+             SecRule ARGS \"@rx x\" \"id:1,phase:1,deny,tag:a\"\n\
+             SecRule ARGS \"@rx y\" \"id:2,phase:2,block,skipAfter:END\"\n\
+             SecRule ARGS \"@rx z\" \"id:3,phase:2,block,tag:remove-me\"\n\
+             SecRule ARGS \"@rx u\" \"id:4,phase:2,pass\"\n\
+             SecMarker END\n";
+        let child_text = "SecRuleRemoveByTag remove-me\n\
+             SecRuleUpdateTargetById 1 \"!ARGS:safe\"\n\
+             SecDefaultAction \"phase:2,log,deny,status:406\"\n\
+             SecRule ARGS \"@rx w\" \"id:9001,phase:2,block\"\n\
+             SecRule REQUEST_URI \"@beginsWith /admin\" \"id:9002,phase:1,deny,skipAfter:END\"\n\
+             SecRule ARGS \"@rx v\" \"id:9003,phase:2,deny\"\n\
+             SecMarker END\n";
+        let parent = Ruleset::load(&[inline(parent_text, 1)]).unwrap();
+        let extended = parent.extend(&[inline(child_text, 20)]).unwrap();
+        let whole = Ruleset::load(&[inline(parent_text, 1), inline(child_text, 20)]).unwrap();
+        assert_eq!(extended.describe(), whole.describe());
+        assert_eq!(
+            extended.loaded_rule_count_per_phase(),
+            whole.loaded_rule_count_per_phase()
+        );
+        // 9003 went (the parent's SecRuleRemoveById), so did 3 (the child's by tag).
+        assert!(!whole.describe().iter().any(|d| d.starts_with("rule 9003 ")));
+        assert!(!whole.describe().iter().any(|d| d.starts_with("rule 3 ")));
+        // Rule 4 is the parent's own object; rule 1, which the child changed, is a copy (and so
+        // is 2, whose skipAfter now lands on the child's END).
+        let find = |set: &Ruleset, id: u64| {
+            set.phases
+                .iter()
+                .flat_map(|p| p.iter())
+                .find_map(|e| match e {
+                    Entry::Rule(rule) if rule.id == id => Some(rule.clone()),
+                    _ => None,
+                })
+                .unwrap()
+        };
+        assert!(std::sync::Arc::ptr_eq(
+            &find(&parent, 4),
+            &find(&extended, 4)
+        ));
+        assert!(!std::sync::Arc::ptr_eq(
+            &find(&parent, 1),
+            &find(&extended, 1)
+        ));
+        // A child that adds one phase-1 rule shares the parent's other phase lists.
+        let small = parent
+            .extend(&[inline(
+                "SecRule ARGS \"@rx q\" \"id:9100,phase:1,deny\"",
+                40,
+            )])
+            .unwrap();
+        assert!(!std::sync::Arc::ptr_eq(&small.phases[0], &parent.phases[0]));
+        assert!((1..5).all(|i| std::sync::Arc::ptr_eq(&small.phases[i], &parent.phases[i])));
+        // The parent is untouched.
+        assert_eq!(
+            parent.describe(),
+            Ruleset::load(&[inline(parent_text, 1)]).unwrap().describe()
+        );
+        // An id the parent uses is refused in the child, with the child's line.
+        let error = parent
+            .extend(&[inline("SecRule ARGS \"@rx q\" \"id:2,phase:2,deny\"", 30)])
+            .unwrap_err();
+        assert_eq!(
+            (error.line, error.reason.contains("already used")),
+            (30, true)
+        );
     }
 
     #[test]

@@ -12,10 +12,11 @@ use crate::engine::variables::{parse_targets, Target};
 use crate::seclang::{Directive, Span};
 
 /// What one `SecRule` line (or `SecAction`) checks, and the actions that belong to that line.
-#[derive(Debug)]
+/// Cloning is cheap where it matters: the compiled operator is shared.
+#[derive(Clone, Debug)]
 pub struct RuleLink {
     pub targets: Vec<Target>,
-    pub operator: Operator,
+    pub operator: Arc<Operator>,
     pub negated: bool,
     /// The operator's parameter as written, for log lines.
     pub parameter: String,
@@ -30,7 +31,7 @@ pub struct RuleLink {
 }
 
 /// A rule with its chain.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Rule {
     pub id: u64,
     pub phase: u8,
@@ -128,7 +129,7 @@ impl RuleLink {
         let mut actions = RuleActions::parse(actions)?;
         Ok(RuleLink {
             targets,
-            operator,
+            operator: Arc::new(operator),
             negated,
             parameter,
             transformations: std::mem::take(&mut actions.transformations),
@@ -156,9 +157,11 @@ impl RuleLink {
 }
 
 /// One item of a phase's rule list.
-#[derive(Debug)]
+/// Rules are shared between the rule sets of a parent context and its children (a location
+/// that adds a few rules to the server's CRS); one that a child changes is copied first.
+#[derive(Clone, Debug)]
 pub enum Entry {
-    Rule(Box<Rule>),
+    Rule(Arc<Rule>),
     /// `SecMarker`: a place `skipAfter` jumps past.
     Marker(Arc<str>),
 }

@@ -150,8 +150,24 @@ impl RulesetCache {
         if let Some(ruleset) = self.compiled.get(sources) {
             return Ok(ruleset.clone());
         }
-        let ruleset = Arc::new(Ruleset::load(sources)?);
-        let backtracking = ruleset.backtracking_rules();
+        // A location that adds rules to its server's starts from the server's compiled set
+        // (merged before it), sharing its rules instead of compiling them again.
+        let parent = (1..sources.len())
+            .rev()
+            .find_map(|len| self.compiled.get(&sources[..len]).map(|p| (len, p.clone())));
+        let ruleset = Arc::new(match &parent {
+            Some((len, parent)) => parent.extend(&sources[*len..])?,
+            None => Ruleset::load(sources)?,
+        });
+        // Each rule is listed once, when the first rule set holding it is compiled.
+        let already_listed: Vec<u64> = parent
+            .map(|(_, p)| p.backtracking_rules().iter().map(|r| r.0).collect())
+            .unwrap_or_default();
+        let backtracking: Vec<_> = ruleset
+            .backtracking_rules()
+            .into_iter()
+            .filter(|r| !already_listed.contains(&r.0))
+            .collect();
         if !backtracking.is_empty() {
             let listed: Vec<String> = backtracking
                 .iter()

@@ -17,7 +17,7 @@ use super::macros::Macro;
 use super::transformations::Transformation;
 
 /// Everything the action list of one rule (or chain link) says.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct RuleActions {
     pub id: Option<u64>,
     pub phase: Option<u8>,

@@ -407,7 +407,7 @@ impl Selector {
 }
 
 /// One compiled item of a rule's variable list.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Target {
     pub variable: Variable,
     pub selector: Option<Selector>,
