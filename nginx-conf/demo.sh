@@ -45,7 +45,7 @@ bash docker/build-module.sh
 
 stop >/dev/null 2>&1 || true
 mkdir -p "$demo"/{certs,modules,logs,tmp}
-cp target/release/ngx_http_secrules_module.so "$demo/modules/"
+cp "${CARGO_TARGET_DIR:-target}/release/ngx_http_secrules_module.so" "$demo/modules/"
 cp nginx-conf/demo/nginx.conf nginx-conf/demo/hospital-rules.conf "$demo/"
 
 # Demo PKI: a CA, the gateway's server certificate, and two client services.
