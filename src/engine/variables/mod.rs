@@ -535,7 +535,9 @@ impl Target {
             }
             return;
         }
-        let mut selected: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        let base = self.variable.name();
+        let collection = self.variable.is_collection();
+        let mut count = 0usize;
         self.variable.each(ctx, &mut |key, value| {
             if let Some(selector) = &self.selector {
                 if !selector.selects(key) {
@@ -545,23 +547,20 @@ impl Target {
             if self.exclusions.iter().any(|e| e.selects(key)) {
                 return;
             }
-            selected.push((key.to_vec(), value.into_owned()));
+            count += 1;
+            if !self.count {
+                out.push(Value {
+                    variable: base,
+                    key: collection.then(|| Cow::Owned(key.to_vec())),
+                    value: Cow::Owned(value.into_owned()),
+                });
+            }
         });
-        let base = self.variable.name();
         if self.count {
             out.push(Value {
                 variable: base,
                 key: None,
-                value: Cow::Owned(selected.len().to_string().into_bytes()),
-            });
-            return;
-        }
-        let collection = self.variable.is_collection();
-        for (key, value) in selected {
-            out.push(Value {
-                variable: base,
-                key: collection.then_some(Cow::Owned(key)),
-                value: Cow::Owned(value),
+                value: Cow::Owned(count.to_string().into_bytes()),
             });
         }
     }
