@@ -146,6 +146,9 @@ pub struct Ruleset {
     /// `SecUnicodeMapFile`
     unicode_map: Option<std::sync::Arc<crate::engine::transformations::UnicodeMap>>,
     phases: [Vec<Entry>; 5],
+    /// `SecAudit*` and where records go.
+    audit: crate::audit::config::AuditSettings,
+    audit_writer: crate::audit::writer::AuditWriter,
     /// Rules (a chain counting once) per phase as the files define them, before
     /// `SecRuleRemove*` took any out: what libmodsecurity reports as loaded.
     loaded_per_phase: [usize; 5],
@@ -167,6 +170,8 @@ impl Ruleset {
             collections: Default::default(),
             unicode_map: None,
             phases: Default::default(),
+            audit: Default::default(),
+            audit_writer: Default::default(),
             loaded_per_phase: [0; 5],
         };
         // libmodsecurity applies SecRuleRemove*/SecRuleUpdateTarget* to every rule, defined
@@ -245,6 +250,9 @@ impl Ruleset {
             exclusions::apply(&mut ruleset, directive, &defaults)
                 .map_err(|reason| directive.span.error(reason))?;
         }
+        if let (Err(reason), Some(span)) = (ruleset.audit.check(), &ruleset.audit.engine_span) {
+            return Err(span.error(reason));
+        }
         ruleset.collections = std::sync::Arc::new(crate::engine::collections::Store::new(
             std::time::Duration::from_secs(ruleset.collection_timeout),
         ));
@@ -262,6 +270,22 @@ impl Ruleset {
             }
         }
         Ok(ruleset)
+    }
+
+    /// The audit log settings and writer.
+    pub fn audit(
+        &self,
+    ) -> (
+        &crate::audit::config::AuditSettings,
+        &crate::audit::writer::AuditWriter,
+    ) {
+        (&self.audit, &self.audit_writer)
+    }
+
+    /// Opens the audit log file now (nginx does it as the master process, at load), so an
+    /// unwritable path fails the configuration instead of every later write.
+    pub fn open_audit_log(&self) -> Result<(), String> {
+        self.audit_writer.open(&self.audit)
     }
 
     /// The engine mode; without `SecRuleEngine` rules run and block, as in libmodsecurity,
