@@ -142,6 +142,8 @@ pub struct AuditSettings {
     pub components: Vec<String>,
     /// Where `SecAuditEngine` was set, for the error when nothing says where records go.
     pub engine_span: Option<crate::seclang::Span>,
+    /// Where `SecAuditLog` was set, for the error when the file cannot be opened.
+    pub path_span: Option<crate::seclang::Span>,
 }
 
 impl AuditSettings {
@@ -207,7 +209,10 @@ pub fn apply(settings: &mut AuditSettings, directive: &Directive) -> Result<bool
             let regex = Regex::new(value).map_err(|e| format!("SecAuditLogRelevantStatus: {e}"))?;
             settings.relevant_status = Some(std::sync::Arc::new(regex));
         }
-        "secauditlog" => settings.path = Some(path()),
+        "secauditlog" => {
+            settings.path = Some(path());
+            settings.path_span = Some(directive.span.clone());
+        }
         "secauditlogstoragedir" => settings.storage_dir = Some(path()),
         "secauditlogformat" => {
             settings.format = match value.to_ascii_lowercase().as_str() {
@@ -220,13 +225,17 @@ pub fn apply(settings: &mut AuditSettings, directive: &Directive) -> Result<bool
                 }
             }
         }
-        "secauditlogtype" => settings.log_type = match value.to_ascii_lowercase().as_str() {
-            "serial" => LogType::Serial,
-            "concurrent" | "parallel" => LogType::Concurrent,
-            _ => return Err(format!(
+        "secauditlogtype" => {
+            settings.log_type = match value.to_ascii_lowercase().as_str() {
+                "serial" => LogType::Serial,
+                "concurrent" | "parallel" => LogType::Concurrent,
+                _ => {
+                    return Err(format!(
                 "SecAuditLogType: \"{value}\" is not Serial or Concurrent (HTTPS is not supported)"
-            )),
-        },
+            ))
+                }
+            }
+        }
         "secauditlogfilemode" | "secauditlogdirmode" => {
             let mode = u32::from_str_radix(value, 8)
                 .ok()

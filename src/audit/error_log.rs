@@ -25,6 +25,9 @@ pub struct MatchedValue {
     pub parameter: String,
 }
 
+/// How much of a matched value a [`RuleMatch`] keeps.
+pub const VALUE_KEPT: usize = 4096;
+
 /// One logged rule match: what the error-log line and the audit record's `messages` show.
 /// Built once at the match (macros expanded then), owned, so it outlives the phase.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,6 +42,10 @@ pub struct RuleMatch {
     pub message: String,
     /// `Matched "Operator ..."` (or libmodsecurity's wording for SecAction and libinjection).
     pub matched: String,
+    /// The variable that matched (`ARGS:q`), and its value after the transformations (at
+    /// most [`VALUE_KEPT`] bytes): for the rules tool, which shows them whole.
+    pub variable: String,
+    pub value: Vec<u8>,
     /// libmodsecurity writes match offsets here; empty (see the README).
     pub reference: String,
     /// `logdata`, macros expanded, before the 200-character limit of log lines.
@@ -81,6 +88,8 @@ impl RuleMatch {
             blocked,
             message: expand(&meta.msg),
             matched: match_text(matched),
+            variable: matched.variable.clone(),
+            value: matched.value[..matched.value.len().min(VALUE_KEPT)].to_vec(),
             reference: String::new(),
             data: expand(&meta.logdata),
             severity: meta.severity.unwrap_or(0),

@@ -284,8 +284,17 @@ impl Ruleset {
 
     /// Opens the audit log file now (nginx does it as the master process, at load), so an
     /// unwritable path fails the configuration instead of every later write.
-    pub fn open_audit_log(&self) -> Result<(), String> {
-        self.audit_writer.open(&self.audit)
+    pub fn open_audit_log(&self) -> Result<(), ConfigError> {
+        self.audit_writer
+            .open(&self.audit)
+            .map_err(|reason| match &self.audit.path_span {
+                Some(span) => span.error(reason),
+                None => ConfigError {
+                    file: String::new(),
+                    line: 0,
+                    reason,
+                },
+            })
     }
 
     /// The engine mode; without `SecRuleEngine` rules run and block, as in libmodsecurity,

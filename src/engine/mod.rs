@@ -247,7 +247,7 @@ impl Transaction {
                 phase,
                 drop: rule.disruptive == Disruptive::Drop,
             };
-            if rule.log || rule.auditlog == Some(true) {
+            if rule.log || rule.auditlog == Some(true) || self.report.trace {
                 let ctx = EvalContext {
                     request,
                     state: &self.state,

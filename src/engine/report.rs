@@ -22,6 +22,8 @@ pub struct Report {
     pub detected: Option<Intervention>,
     /// When the transaction began (the record's `time_stamp`).
     pub started_at: SystemTime,
+    /// Keep `nolog` matches too (the rules tool shows every match).
+    pub trace: bool,
 }
 
 impl Default for Report {
@@ -31,12 +33,19 @@ impl Default for Report {
             intervention: None,
             detected: None,
             started_at: SystemTime::now(),
+            trace: false,
         }
     }
 }
 
 impl Transaction {
-    /// The logged matches so far.
+    /// Also keep matches of `nolog` rules in [`Transaction::matches`] (they still write no
+    /// log line and no audit message).
+    pub fn set_trace(&mut self, on: bool) {
+        self.report.trace = on;
+    }
+
+    /// The logged matches so far (every match with [`Transaction::set_trace`]).
     pub fn matches(&self) -> &[RuleMatch] {
         &self.report.matches
     }
@@ -60,7 +69,12 @@ impl Transaction {
     /// Ids of the logged matches, comma separated, each once, in the order they matched.
     pub fn rule_ids(&self) -> String {
         let mut ids: Vec<u64> = Vec::new();
-        for m in &self.report.matches {
+        for m in self
+            .report
+            .matches
+            .iter()
+            .filter(|m| m.error_log || m.audit_log)
+        {
             if !ids.contains(&m.id) {
                 ids.push(m.id);
             }

@@ -151,6 +151,7 @@ impl RulesetCache {
             return Ok(ruleset.clone());
         }
         let ruleset = Arc::new(Ruleset::load(sources)?);
+        ruleset.open_audit_log()?;
         let backtracking = ruleset.backtracking_rules();
         if !backtracking.is_empty() {
             let listed: Vec<String> = backtracking
