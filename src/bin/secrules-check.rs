@@ -8,16 +8,35 @@
 //!
 //! Exit codes: 0 rules load (and the request passes), 1 a rule file has an error, 2 bad usage or
 //! an unreadable request, 3 the request was denied or dropped.
+//!
+//! Build it with `cargo build --release --no-default-features --bin secrules-check`: with the
+//! default `nginx-module` feature the library carries the nginx glue, whose nginx symbols only
+//! exist inside nginx, so that build of the tool only says how to build it.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
+
+#[cfg(feature = "nginx-module")]
+fn main() -> ExitCode {
+    // Not a single use of the library here: linking it would need nginx's symbols.
+    eprintln!(
+        "secrules-check: build it with --no-default-features (the engine without the nginx glue)"
+    );
+    ExitCode::from(2)
+}
+
+#[cfg(not(feature = "nginx-module"))]
+use std::path::PathBuf;
+#[cfg(not(feature = "nginx-module"))]
 use std::sync::Arc;
 
+#[cfg(not(feature = "nginx-module"))]
 use secrules::tool::{self, RawRequest};
 
+#[cfg(not(feature = "nginx-module"))]
 const USAGE: &str =
     "usage: secrules-check RULES.conf [MORE.conf ...] [--request FILE.http] [--remote-addr ADDR]";
 
+#[cfg(not(feature = "nginx-module"))]
 fn main() -> ExitCode {
     let mut files = Vec::new();
     let mut request_file = None;
