@@ -129,10 +129,7 @@ fn audit_log_variables_and_detection_only_through_nginx() {
     let verdicts = lines_when(&prefix.join("logs/verdict.log"), 4);
     let fields: Vec<Vec<&str>> = verdicts.iter().map(|l| l.split('|').collect()).collect();
     assert_eq!(fields.len(), 4, "{verdicts:?}");
-    assert_eq!(
-        fields[0][1..],
-        ["deny", "403", "1001", "5", "-", "/"][..]
-    );
+    assert_eq!(fields[0][1..], ["deny", "403", "1001", "5", "-", "/"][..]);
     assert_eq!(
         fields[1][1..],
         ["pass", "-", "1002", "3", "-", "/index.html"][..]

@@ -164,16 +164,6 @@ fn match_text(matched: &MatchedValue) -> String {
     }
 }
 
-/// The line for `rule`'s match; `blocked` is the status when the rule denied the request.
-pub fn line(
-    rule: &Rule,
-    blocked: Option<u16>,
-    matched: &MatchedValue,
-    ctx: &EvalContext,
-) -> String {
-    RuleMatch::new(rule, blocked, matched, ctx).log_line()
-}
-
 /// libmodsecurity's `limitTo`: at most `limit` characters, then how many were left out.
 pub(crate) fn limit_to(limit: usize, text: &str) -> String {
     let count = text.chars().count();

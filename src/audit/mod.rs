@@ -1,4 +1,5 @@
-//! What operators read: the error-log line of a rule match, in libmodsecurity's format.
+//! What operators read: the error-log line of a rule match and the audit record of a
+//! transaction, in libmodsecurity's formats, and the audit log writers.
 #![forbid(unsafe_code)]
 
 pub mod config;

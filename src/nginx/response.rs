@@ -294,7 +294,7 @@ pub unsafe extern "C" fn log_phase_handler(r: *mut ngx_http_request_t) -> ngx_in
             // What the client got, as `$status` tells it (an error page's status included).
             let status = match (*r).err_status {
                 0 => (*r).headers_out.status,
-                err => err as usize,
+                err => err,
             };
             if let Err(error) = transaction.write_audit_log(&view, status as u16) {
                 log_line(log, NGX_LOG_ERR as usize, &format!("secrules: {error}"));

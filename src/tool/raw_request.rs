@@ -36,6 +36,14 @@ impl RawRequest {
         let (Some(method), Some(uri)) = (parts.next(), parts.next()) else {
             return Err("the first line is not \"METHOD TARGET HTTP/x.y\"".into());
         };
+        // An origin-form, absolute-form or asterisk target: anything else is not a request line.
+        let target_ok = uri.starts_with(b"/") || uri.contains(&b':') || uri == b"*";
+        if !target_ok {
+            return Err(format!(
+                "\"{}\" is not a request target",
+                String::from_utf8_lossy(uri)
+            ));
+        }
         let protocol = parts.next().unwrap_or(b"HTTP/1.0").to_vec();
         let mut headers = Vec::new();
         for line in lines {
