@@ -2,6 +2,7 @@
 
 mod common;
 
+use common::reflect_backend::ReflectBackend;
 use common::{curl, free_port, EchoBackend, Nginx};
 
 fn get(port: u16, path: &str, headers: &[&str]) -> common::Response {
@@ -184,4 +185,204 @@ fn phase_4_inspects_held_back_bodies_and_never_leaks_a_blocked_one() {
     // Media types not listed, and body access off, stream through uninspected.
     assert_eq!(get(port, "/html-only/leaked-secret", &[]).status, 200);
     assert_eq!(get(port, "/off/leaked-secret", &[]).status, 200);
+}
+
+/// nginx with CRS v4 at paranoia level 1, blocking, with response body access as people deploy
+/// it, in one server whose `locations` the caller writes.
+fn nginx_with_crs_v4(name: &str, port: u16, locations: &str) -> Nginx {
+    let crs = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/crs/v4.28.0")
+        .canonicalize()
+        .expect("../shared/crs beside the project");
+    let prefix = common::nginx::temp_prefix(name);
+    let rules = prefix.join("conf/crs-v4-pl1.conf");
+    std::fs::write(
+        &rules,
+        format!(
+            "SecRuleEngine On\n\
+             SecRequestBodyAccess On\n\
+             SecResponseBodyAccess On\n\
+             SecResponseBodyMimeType text/plain text/html application/json\n\
+             Include {crs}/crs-setup.conf.example\n\
+             Include {crs}/rules/*.conf\n",
+            crs = crs.display()
+        ),
+    )
+    .unwrap();
+    common::nginx::write_conf(
+        &prefix,
+        &format!(
+            "server {{\n listen 127.0.0.1:{port};\n secrules on;\n secrules_file {rules};\n{locations}\n}}\n",
+            rules = rules.display()
+        ),
+    );
+    Nginx::start(&prefix, &[port])
+}
+
+#[test]
+fn crs_v4_blocks_an_upstream_leaking_a_sql_error_at_pl1() {
+    let backend = ReflectBackend::start();
+    let port = free_port();
+    let nginx = nginx_with_crs_v4(
+        "sqlleak",
+        port,
+        &format!(
+            "location / {{ proxy_pass http://127.0.0.1:{}; }}",
+            backend.port
+        ),
+    );
+    let leak = "<html><body>Error: You have an error in your SQL syntax; check the manual that \
+                corresponds to your MySQL server version for the right syntax to use near ''' at line 1</body></html>";
+    // The page travels base64-encoded so that the request itself carries no HTML for the
+    // inbound rules to object to.
+    let ask = |body: &str| {
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(body);
+        let spec = serde_json::json!({ "status": 200, "headers": {"Content-Type": "text/html"}, "encodedBody": encoded });
+        curl(&[
+            "-H",
+            "Content-Type: application/json",
+            "--data-binary",
+            &spec.to_string(),
+            &format!("http://127.0.0.1:{port}/reflect"),
+        ])
+    };
+    let clean = ask("<html><body>Patient record saved.</body></html>");
+    assert_eq!(clean.status, 200, "{}", nginx.error_log());
+    assert!(clean.body.contains("Patient record saved."));
+
+    let blocked = ask(leak);
+    assert_eq!(blocked.status, 403, "{}", nginx.error_log());
+    assert!(
+        !blocked.body.contains("SQL syntax"),
+        "the blocked body leaked: {}",
+        blocked.body
+    );
+    let log = nginx.error_log();
+    let denial = log
+        .lines()
+        .find(|l| l.contains("Access denied with code 403 (phase 4)"))
+        .unwrap_or_else(|| panic!("no phase-4 denial:\n{log}"));
+    assert!(denial.contains("[id \"959100\"]"), "{denial}");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("[id \"951230\"]") && l.contains("mysql")),
+        "the MySQL error rule did not match:\n{log}"
+    );
+}
+
+/// The worker's (current, peak) resident memory in kB.
+fn worker_memory(prefix: &std::path::Path) -> (u64, u64) {
+    let master = std::fs::read_to_string(prefix.join("logs/nginx.pid")).unwrap();
+    let master = master.trim();
+    let children =
+        std::fs::read_to_string(format!("/proc/{master}/task/{master}/children")).unwrap();
+    let worker = children.split_whitespace().next().expect("one worker");
+    let status = std::fs::read_to_string(format!("/proc/{worker}/status")).unwrap();
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap()
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// A backend that answers every request with `size` bytes of application/octet-stream, written
+/// in 64 KiB pieces as they are sent.
+fn streaming_backend(size: usize) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line.trim() != "" {
+                    line.clear();
+                }
+                let mut stream = stream;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {size}\r\nConnection: close\r\n\r\n"
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let piece = vec![b'x'; 65536];
+                let mut sent = 0;
+                while sent < size {
+                    let n = piece.len().min(size - sent);
+                    if stream.write_all(&piece[..n]).is_err() {
+                        return;
+                    }
+                    sent += n;
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn a_large_streamed_response_passes_with_the_worker_memory_flat() {
+    const SIZE: usize = 256 << 20;
+    let backend = streaming_backend(SIZE);
+    let port = free_port();
+    // nginx's own buffering to disk is switched off: the worker alone carries the stream.
+    let nginx = nginx_with_crs_v4(
+        "stream",
+        port,
+        &format!(
+            r#"
+        proxy_buffering off;
+        location /off/ {{
+            secrule 'SecResponseBodyAccess Off';
+            proxy_pass http://127.0.0.1:{backend};
+        }}
+        location /unlisted/ {{
+            proxy_pass http://127.0.0.1:{backend};
+        }}"#
+        ),
+    );
+    let download = |path: &str| -> (u16, u64) {
+        let output = std::process::Command::new("curl")
+            .args([
+                "-sS",
+                "--max-time",
+                "120",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code} %{size_download}",
+            ])
+            .arg(format!("http://127.0.0.1:{port}{path}"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        let (status, size) = text.split_once(' ').unwrap();
+        (status.parse().unwrap(), size.parse().unwrap())
+    };
+    // Warm up: the rule set and the worker's pools are in place before measuring.
+    download("/off/warmup");
+    let (before, _) = worker_memory(&nginx.prefix);
+    for path in ["/off/big", "/unlisted/big"] {
+        let (status, size) = download(path);
+        assert_eq!(
+            (status, size),
+            (200, SIZE as u64),
+            "{path}: {}",
+            nginx.error_log()
+        );
+    }
+    let (after, peak) = worker_memory(&nginx.prefix);
+    eprintln!(
+        "streamed 2 x {} MiB: worker RSS {before} kB before, {after} kB after, peak {peak} kB",
+        SIZE >> 20
+    );
+    // 512 MiB went through; the worker's peak stays within a few MiB of where it started.
+    assert!(
+        peak < before + 16 * 1024,
+        "worker peak RSS grew from {before} kB to {peak} kB while streaming"
+    );
 }

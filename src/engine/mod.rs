@@ -615,7 +615,8 @@ impl Transaction {
             .filter(|(selector, _)| selector.selects(rule.id, &rule.metadata.tags))
             .map(|(_, target)| target)
             .collect();
-        let values: Vec<(String, Vec<u8>)> = {
+        // Owned: matching below updates the state the values were read from (TX, MATCHED_VAR).
+        let values: Vec<Value<'static>> = {
             let ctx = EvalContext {
                 request,
                 state: &self.state,
@@ -626,15 +627,21 @@ impl Transaction {
             }
             values
                 .into_iter()
-                .filter(|v| !removed.iter().any(|target| target.selects(&v.name)))
-                .map(|v| (v.name.into_owned(), v.value.into_owned()))
+                .filter(|v| {
+                    removed.is_empty() || !removed.iter().any(|target| target.selects(&v.name()))
+                })
+                .map(|v| Value {
+                    variable: v.variable,
+                    key: v.key.map(|k| Cow::Owned(k.into_owned())),
+                    value: Cow::Owned(v.value.into_owned()),
+                })
                 .collect()
         };
         let wants_captures = link.capture && !link.negated;
         // Every value is tried (MATCHED_VARS holds all matches); like libmodsecurity, the last
         // match is the one the log line shows and whose groups `capture` keeps.
         let mut matches: Vec<MatchedValue> = Vec::new();
-        for (name, value) in values {
+        for found in values {
             let mut groups = Vec::new();
             let (matched, parameter) = {
                 let ctx = EvalContext {
@@ -643,7 +650,7 @@ impl Transaction {
                 };
                 let matched = match_value(
                     link,
-                    Cow::Owned(value),
+                    Cow::Borrowed(&found.value),
                     wants_captures.then_some(&mut groups),
                     &ctx,
                 );
@@ -655,6 +662,7 @@ impl Transaction {
             let (Some(matched_value), Some(parameter)) = (matched, parameter) else {
                 continue;
             };
+            let name = found.name();
             self.state.matched_var = matched_value.clone();
             self.state.matched_var_name = name.clone();
             if wants_captures {

@@ -6,6 +6,7 @@ pub mod backend;
 pub mod nginx;
 pub mod no_request;
 pub mod pki;
+pub mod reflect_backend;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -12,6 +12,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <strings.h>
 #include <iostream>
 #include <regex>
 #include <string>
@@ -27,6 +28,20 @@ static void on_log(void *, const void *message) {
         matched_ids.push_back(found[1]);
         if (getenv("ORACLE_VERBOSE")) std::cerr << line << std::endl;
     }
+}
+
+static std::string dechunk(const std::string &raw) {
+    std::string out;
+    size_t at = 0;
+    while (at < raw.size()) {
+        size_t line_end = raw.find("\r\n", at);
+        if (line_end == std::string::npos) break;
+        size_t size = std::strtoul(raw.substr(at, line_end - at).c_str(), nullptr, 16);
+        if (size == 0) break;
+        out += raw.substr(line_end + 2, size);
+        at = line_end + 2 + size + 2;
+    }
+    return out;
 }
 
 static bool run(modsecurity::ModSecurity *engine, modsecurity::RulesSet *rules, const std::string &raw) {
@@ -57,6 +72,8 @@ static bool run(modsecurity::ModSecurity *engine, modsecurity::RulesSet *rules, 
     msc_process_connection(t, "127.0.0.1", 40000, "127.0.0.1", 80);
     msc_process_uri(t, uri.c_str(), method.c_str(), version.c_str());
     size_t at = line_end == std::string::npos ? head.size() : line_end + 1;
+    long content_length = -1;
+    bool chunked = false;
     while (at < head.size()) {
         size_t end = head.find('\n', at);
         if (end == std::string::npos) end = head.size();
@@ -67,10 +84,21 @@ static bool run(modsecurity::ModSecurity *engine, modsecurity::RulesSet *rules, 
             std::string name = header.substr(0, colon);
             size_t value_start = header.find_first_not_of(" \t", colon + 1);
             std::string value = value_start == std::string::npos ? "" : header.substr(value_start);
+            if (strcasecmp(name.c_str(), "Content-Length") == 0) content_length = std::atol(value.c_str());
+            if (strcasecmp(name.c_str(), "Transfer-Encoding") == 0 && strcasestr(value.c_str(), "chunked"))
+                chunked = true;
             msc_add_n_request_header(t, reinterpret_cast<const unsigned char *>(name.data()), name.size(),
                                      reinterpret_cast<const unsigned char *>(value.data()), value.size());
         }
         at = end + 1;
+    }
+    // The body as nginx hands it to a module: Content-Length bytes, or the chunks decoded.
+    if (chunked) {
+        body = dechunk(body);
+    } else if (content_length >= 0) {
+        body = body.substr(0, std::min(body.size(), static_cast<size_t>(content_length)));
+    } else {
+        body.clear();
     }
     msc_process_request_headers(t);
     if (!body.empty()) {

@@ -65,6 +65,10 @@ impl Regex {
         groups.clear();
         match &self.engine {
             Engine::Linear(regex) => {
+                // Most values do not match: the search without groups is far cheaper.
+                if !regex.is_match(value) {
+                    return false;
+                }
                 let mut caps = regex.create_captures();
                 regex.captures(value, &mut caps);
                 if !caps.is_match() {

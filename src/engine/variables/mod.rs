@@ -22,10 +22,23 @@ use super::EvalContext;
 /// Receives each (key, value) of a variable; single-valued variables have an empty key.
 pub type Visit<'f> = dyn FnMut(&[u8], Cow<'_, [u8]>) + 'f;
 
-/// One (name, value) a rule's operator will see; the name is what log lines show.
+/// One value a rule's operator will see. Its name (what log lines and MATCHED_VAR_NAME show) is
+/// only spelled out when asked: most values never match, and formatting a name for each value of
+/// each rule would cost more than matching it.
 pub struct Value<'a> {
-    pub name: Cow<'a, str>,
+    pub variable: &'static str,
+    /// The collection key (`ARGS:<key>`); None for a single-valued variable or a count.
+    pub key: Option<Cow<'a, [u8]>>,
     pub value: Cow<'a, [u8]>,
+}
+
+impl Value<'_> {
+    pub fn name(&self) -> String {
+        match &self.key {
+            Some(key) => format!("{}:{}", self.variable, String::from_utf8_lossy(key)),
+            None => self.variable.to_string(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -509,16 +522,14 @@ impl Target {
                 .and_then(|k| ctx.state.tx.get_key_value(k));
             if self.count {
                 out.push(Value {
-                    name: Cow::Borrowed("TX"),
-                    value: Cow::Owned(if found.is_some() {
-                        b"1".to_vec()
-                    } else {
-                        b"0".to_vec()
-                    }),
+                    variable: "TX",
+                    key: None,
+                    value: Cow::Borrowed(if found.is_some() { b"1" } else { b"0" }),
                 });
             } else if let Some((name, value)) = found {
                 out.push(Value {
-                    name: Cow::Owned(format!("TX:{name}")),
+                    variable: "TX",
+                    key: Some(Cow::Borrowed(name.as_bytes())),
                     value: Cow::Borrowed(value),
                 });
             }
@@ -539,19 +550,17 @@ impl Target {
         let base = self.variable.name();
         if self.count {
             out.push(Value {
-                name: Cow::Borrowed(base),
+                variable: base,
+                key: None,
                 value: Cow::Owned(selected.len().to_string().into_bytes()),
             });
             return;
         }
+        let collection = self.variable.is_collection();
         for (key, value) in selected {
-            let name = if self.variable.is_collection() {
-                Cow::Owned(format!("{base}:{}", String::from_utf8_lossy(&key)))
-            } else {
-                Cow::Borrowed(base)
-            };
             out.push(Value {
-                name,
+                variable: base,
+                key: collection.then_some(Cow::Owned(key)),
                 value: Cow::Owned(value),
             });
         }
