@@ -20,6 +20,7 @@ pub mod compile;
 pub mod engine;
 pub mod mtls;
 pub mod seclang;
+pub mod tool;
 
 // Unit tests and engine-only builds run without nginx, whose symbols only exist inside nginx.
 #[cfg(all(feature = "nginx-module", not(test)))]

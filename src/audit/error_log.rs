@@ -25,82 +25,147 @@ pub struct MatchedValue {
     pub parameter: String,
 }
 
-/// The line for `rule`'s match; `blocked` is the status when the rule denied the request.
-pub fn line(
-    rule: &Rule,
-    blocked: Option<u16>,
-    matched: &MatchedValue,
-    ctx: &EvalContext,
-) -> String {
-    let mut out = String::with_capacity(512);
-    match blocked {
-        Some(status) => {
-            let _ = write!(
-                out,
-                "ModSecurity: Access denied with code {status} (phase {}). ",
-                rule.phase
-            );
+/// How much of a matched value a [`RuleMatch`] keeps.
+pub const VALUE_KEPT: usize = 4096;
+
+/// One logged rule match: what the error-log line and the audit record's `messages` show.
+/// Built once at the match (macros expanded then), owned, so it outlives the phase.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleMatch {
+    pub id: u64,
+    pub phase: u8,
+    pub file: std::sync::Arc<str>,
+    pub line: usize,
+    /// The status when the rule denied the request (`Access denied with code N`).
+    pub blocked: Option<u16>,
+    /// `msg`, macros expanded.
+    pub message: String,
+    /// `Matched "Operator ..."` (or libmodsecurity's wording for SecAction and libinjection).
+    pub matched: String,
+    /// The variable that matched (`ARGS:q`), and its value after the transformations (at
+    /// most [`VALUE_KEPT`] bytes): for the rules tool, which shows them whole.
+    pub variable: String,
+    pub value: Vec<u8>,
+    /// libmodsecurity writes match offsets here; empty (see the README).
+    pub reference: String,
+    /// `logdata`, macros expanded, before the 200-character limit of log lines.
+    pub data: String,
+    pub severity: u8,
+    pub rev: String,
+    pub ver: String,
+    pub maturity: u8,
+    pub accuracy: u8,
+    pub tags: Vec<String>,
+    pub hostname: String,
+    pub uri: String,
+    pub unique_id: String,
+    /// The match goes to the error log (`log`, not `nolog`).
+    pub error_log: bool,
+    /// The match goes to the audit record (not `noauditlog`, not `nolog` unless `auditlog`).
+    pub audit_log: bool,
+}
+
+impl RuleMatch {
+    /// What `rule`'s match says; `blocked` is the status when the rule denied the request.
+    pub fn new(
+        rule: &Rule,
+        blocked: Option<u16>,
+        matched: &MatchedValue,
+        ctx: &EvalContext,
+    ) -> RuleMatch {
+        let expand = |m: &Option<crate::engine::macros::Macro>| {
+            m.as_ref()
+                .map(|m| String::from_utf8_lossy(&m.expand(ctx)).into_owned())
+                .unwrap_or_default()
+        };
+        let meta = &rule.metadata;
+        let request = ctx.request;
+        RuleMatch {
+            id: rule.id,
+            phase: rule.phase,
+            file: rule.file.clone(),
+            line: rule.line,
+            blocked,
+            message: expand(&meta.msg),
+            matched: match_text(matched),
+            variable: matched.variable.clone(),
+            value: matched.value[..matched.value.len().min(VALUE_KEPT)].to_vec(),
+            reference: String::new(),
+            data: expand(&meta.logdata),
+            severity: meta.severity.unwrap_or(0),
+            rev: meta.rev.clone(),
+            ver: meta.ver.clone(),
+            maturity: meta.maturity,
+            accuracy: meta.accuracy,
+            tags: meta.tags.clone(),
+            hostname: String::from_utf8_lossy(request.hostname()).into_owned(),
+            uri: String::from_utf8_lossy(request.path()).into_owned(),
+            unique_id: String::from_utf8_lossy(request.unique_id()).into_owned(),
+            error_log: rule.log,
+            audit_log: rule.auditlog.unwrap_or(rule.log),
         }
-        None => out.push_str("ModSecurity: Warning. "),
     }
+
+    /// The error-log line. As libmodsecurity's `RuleMessage::log`, rev, data, ver and tags have
+    /// `"` and `\` escaped too (a tag cannot end its field early), and the whole line has every
+    /// byte outside printable ASCII escaped.
+    pub fn log_line(&self) -> String {
+        let mut out = String::with_capacity(512);
+        match self.blocked {
+            Some(status) => {
+                let _ = write!(
+                    out,
+                    "ModSecurity: Access denied with code {status} (phase {}). ",
+                    self.phase
+                );
+            }
+            None => out.push_str("ModSecurity: Warning. "),
+        }
+        out.push_str(&self.matched);
+        let quoted = |text: &str| hex_escaped(text.as_bytes(), true);
+        let _ = write!(out, " [file \"{}\"]", self.file);
+        let _ = write!(out, " [line \"{}\"]", self.line);
+        let _ = write!(out, " [id \"{}\"]", self.id);
+        let _ = write!(out, " [rev \"{}\"]", quoted(&self.rev));
+        let _ = write!(out, " [msg \"{}\"]", self.message);
+        let _ = write!(out, " [data \"{}\"]", quoted(&limit_to(200, &self.data)));
+        let _ = write!(out, " [severity \"{}\"]", self.severity);
+        let _ = write!(out, " [ver \"{}\"]", quoted(&self.ver));
+        let _ = write!(out, " [maturity \"{}\"]", self.maturity);
+        let _ = write!(out, " [accuracy \"{}\"]", self.accuracy);
+        for tag in &self.tags {
+            let _ = write!(out, " [tag \"{}\"]", quoted(tag));
+        }
+        let _ = write!(out, " [hostname \"{}\"]", self.hostname);
+        let _ = write!(out, " [uri \"{}\"]", limit_to(200, &self.uri));
+        let _ = write!(out, " [unique_id \"{}\"]", self.unique_id);
+        let _ = write!(out, " [ref \"{}\"]", limit_to(200, &self.reference));
+        hex_escaped(out.as_bytes(), false)
+    }
+}
+
+/// The `Matched "..."` part: what the operator matched, where.
+fn match_text(matched: &MatchedValue) -> String {
     if matched.operator == "UnconditionalMatch" && matched.variable.is_empty() {
-        out.push_str("Unconditional match in SecAction.");
+        "Unconditional match in SecAction.".into()
     } else if matched.operator == "DetectSQLi" {
         // libmodsecurity's own wording for the libinjection operators.
-        out.push_str("detected SQLi using libinjection.");
+        "detected SQLi using libinjection.".into()
     } else if matched.operator == "DetectXSS" {
-        out.push_str("detected XSS using libinjection.");
+        "detected XSS using libinjection.".into()
     } else {
-        let _ = write!(
-            out,
+        format!(
             "Matched \"Operator `{}' with parameter `{}' against variable `{}' (Value: `{}' )",
             matched.operator,
             limit_to(200, &matched.parameter),
             matched.variable,
             limit_to(100, &hex_escaped(&matched.value, true)),
-        );
+        )
     }
-    let expand = |m: &Option<crate::engine::macros::Macro>| {
-        m.as_ref()
-            .map(|m| String::from_utf8_lossy(&m.expand(ctx)).into_owned())
-            .unwrap_or_default()
-    };
-    let meta = &rule.metadata;
-    let _ = write!(out, " [file \"{}\"]", rule.file);
-    let _ = write!(out, " [line \"{}\"]", rule.line);
-    let _ = write!(out, " [id \"{}\"]", rule.id);
-    let _ = write!(out, " [rev \"{}\"]", meta.rev);
-    let _ = write!(out, " [msg \"{}\"]", expand(&meta.msg));
-    let _ = write!(out, " [data \"{}\"]", limit_to(200, &expand(&meta.logdata)));
-    let _ = write!(out, " [severity \"{}\"]", meta.severity.unwrap_or(0));
-    let _ = write!(out, " [ver \"{}\"]", meta.ver);
-    let _ = write!(out, " [maturity \"{}\"]", meta.maturity);
-    let _ = write!(out, " [accuracy \"{}\"]", meta.accuracy);
-    for tag in &meta.tags {
-        let _ = write!(out, " [tag \"{tag}\"]");
-    }
-    let request = ctx.request;
-    let _ = write!(
-        out,
-        " [hostname \"{}\"]",
-        String::from_utf8_lossy(request.hostname())
-    );
-    let _ = write!(
-        out,
-        " [uri \"{}\"]",
-        limit_to(200, &String::from_utf8_lossy(request.path()))
-    );
-    let _ = write!(
-        out,
-        " [unique_id \"{}\"]",
-        String::from_utf8_lossy(request.unique_id())
-    );
-    out.push_str(" [ref \"\"]");
-    hex_escaped(out.as_bytes(), false)
 }
 
 /// libmodsecurity's `limitTo`: at most `limit` characters, then how many were left out.
-fn limit_to(limit: usize, text: &str) -> String {
+pub(crate) fn limit_to(limit: usize, text: &str) -> String {
     let count = text.chars().count();
     if count <= limit {
         return text.to_string();
@@ -111,7 +176,7 @@ fn limit_to(limit: usize, text: &str) -> String {
 
 /// libmodsecurity's `toHexIfNeeded`: bytes outside printable ASCII as `\xNN`, and with
 /// `quotes`, `"` and `\\` too.
-fn hex_escaped(bytes: &[u8], quotes: bool) -> String {
+pub(crate) fn hex_escaped(bytes: &[u8], quotes: bool) -> String {
     let mut out = String::with_capacity(bytes.len());
     for &b in bytes {
         if (32..=126).contains(&b) && !(quotes && (b == b'"' || b == b'\\')) {

@@ -147,6 +147,10 @@ pub struct Ruleset {
     unicode_map: Option<std::sync::Arc<crate::engine::transformations::UnicodeMap>>,
     /// Shared with a parent context's rule set until this one changes a phase.
     phases: [std::sync::Arc<Vec<Entry>>; 5],
+    /// `SecAudit*` and where records go (the writer shared with a parent context's rule set
+    /// that writes to the same place).
+    audit: crate::audit::config::AuditSettings,
+    audit_writer: std::sync::Arc<crate::audit::writer::AuditWriter>,
     /// Rules (a chain counting once) per phase as the files define them, before
     /// `SecRuleRemove*` took any out: what libmodsecurity reports as loaded.
     loaded_per_phase: [usize; 5],
@@ -185,6 +189,8 @@ impl Ruleset {
                 collections: Default::default(),
                 unicode_map: parent.unicode_map.clone(),
                 phases: parent.phases.clone(),
+                audit: parent.audit.clone(),
+                audit_writer: parent.audit_writer.clone(),
                 loaded_per_phase: parent.loaded_per_phase,
                 ids: parent.ids.clone(),
                 defaults: parent.defaults.clone(),
@@ -199,6 +205,8 @@ impl Ruleset {
                 collections: Default::default(),
                 unicode_map: None,
                 phases: Default::default(),
+                audit: Default::default(),
+                audit_writer: Default::default(),
                 loaded_per_phase: [0; 5],
                 ids: Vec::new(),
                 defaults: Default::default(),
@@ -297,6 +305,15 @@ impl Ruleset {
             ruleset.exclusions.push(exclusion_directives.into());
         }
         ruleset.defaults = defaults;
+        if let (Err(reason), Some(span)) = (ruleset.audit.check(), &ruleset.audit.engine_span) {
+            return Err(span.error(reason));
+        }
+        // A child that sets its own SecAudit* writes through its own writer.
+        if let Some(parent) = parent {
+            if format!("{:?}", ruleset.audit) != format!("{:?}", parent.audit) {
+                ruleset.audit_writer = Default::default();
+            }
+        }
         ruleset.collections = std::sync::Arc::new(crate::engine::collections::Store::new(
             std::time::Duration::from_secs(ruleset.collection_timeout),
         ));
@@ -326,6 +343,31 @@ impl Ruleset {
             }
         }
         Ok(ruleset)
+    }
+
+    /// The audit log settings and writer.
+    pub fn audit(
+        &self,
+    ) -> (
+        &crate::audit::config::AuditSettings,
+        &crate::audit::writer::AuditWriter,
+    ) {
+        (&self.audit, &self.audit_writer)
+    }
+
+    /// Opens the audit log file now (nginx does it as the master process, at load), so an
+    /// unwritable path fails the configuration instead of every later write.
+    pub fn open_audit_log(&self) -> Result<(), ConfigError> {
+        self.audit_writer
+            .open(&self.audit)
+            .map_err(|reason| match &self.audit.path_span {
+                Some(span) => span.error(reason),
+                None => ConfigError {
+                    file: String::new(),
+                    line: 0,
+                    reason,
+                },
+            })
     }
 
     /// The engine mode; without `SecRuleEngine` rules run and block, as in libmodsecurity,

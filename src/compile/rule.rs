@@ -39,6 +39,8 @@ pub struct Rule {
     pub disruptive: Disruptive,
     pub status: Option<u16>,
     pub log: bool,
+    /// `auditlog` / `noauditlog` as written; unset, the match is audited when it is logged.
+    pub auditlog: Option<bool>,
     pub metadata: Arc<RuleMetadata>,
     /// `skipAfter`: the marker's name as written.
     pub skip_after: Option<String>,
@@ -207,6 +209,7 @@ impl Rule {
             disruptive,
             status: actions.status.or(default_status),
             log: actions.log.or(default.and_then(|d| d.log)).unwrap_or(true),
+            auditlog: actions.auditlog,
             metadata: Arc::new(actions.metadata.clone()),
             skip_after: actions.skip_after.clone(),
             continue_at: None,

@@ -7,6 +7,9 @@ use crate::seclang::Directive;
 
 /// Handles the directive if it is a settings directive; Ok(false) if it is not.
 pub fn apply(ruleset: &mut Ruleset, directive: &Directive) -> Result<bool, String> {
+    if crate::audit::config::apply(&mut ruleset.audit, directive)? {
+        return Ok(true);
+    }
     let name = directive.name.as_str();
     let args = directive.args.as_slice();
     match name.to_ascii_lowercase().as_str() {
@@ -112,16 +115,8 @@ pub fn apply(ruleset: &mut Ruleset, directive: &Directive) -> Result<bool, Strin
         "sectmpdir" | "secdatadir" => {
             one(directive)?;
         }
-        // The product name in audit records; kept for when the audit log exists.
-        "seccomponentsignature" => {
-            one(directive)?;
-        }
-        // Off is what this engine does: no audit log yet, no status reporting ever.
-        "secauditengine" | "secstatusengine"
-            if args.len() == 1 && args[0].eq_ignore_ascii_case("off") => {}
-        "secauditengine" => {
-            return Err("SecAuditEngine: only Off is supported yet (no audit log)".into())
-        }
+        // Off is what this engine does: no status reporting ever.
+        "secstatusengine" if args.len() == 1 && args[0].eq_ignore_ascii_case("off") => {}
         "secstatusengine" => return Err("SecStatusEngine: only Off is supported".into()),
         _ => return Ok(false),
     }

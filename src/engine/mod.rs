@@ -8,6 +8,7 @@ pub mod collections;
 pub mod macros;
 pub mod operators;
 pub mod regex;
+mod report;
 mod request;
 pub mod transformations;
 pub mod variables;
@@ -17,9 +18,10 @@ use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub use report::Report;
 pub use request::RequestView;
 
-use crate::audit::error_log::{self, MatchedValue};
+use crate::audit::error_log::{MatchedValue, RuleMatch};
 use crate::compile::{BodyLimitAction, EngineMode, Entry, Rule, RuleLink, Ruleset};
 use actions::{store_setvar, Ctl, Disruptive, RuleSelector, TargetSpec};
 use variables::Value;
@@ -161,6 +163,8 @@ pub struct Transaction {
     intervened: bool,
     /// What `ctl:` changed for this transaction.
     overrides: Overrides,
+    /// Logged matches and the verdict, for audit records and nginx variables.
+    report: Report,
 }
 
 #[derive(Default)]
@@ -171,6 +175,8 @@ struct Overrides {
     force_body_variable: bool,
     removed_rules: Vec<RuleSelector>,
     removed_targets: Vec<(RuleSelector, TargetSpec)>,
+    audit_engine: Option<crate::audit::config::AuditEngine>,
+    audit_parts: Vec<crate::audit::config::PartsChange>,
 }
 
 impl Transaction {
@@ -188,6 +194,7 @@ impl Transaction {
             log: Vec::new(),
             intervened: false,
             overrides: Overrides::default(),
+            report: Report::default(),
         }
     }
 
@@ -234,28 +241,38 @@ impl Transaction {
                 && mode == EngineMode::On
                 && phase != 5;
             let status = rule.status.unwrap_or(403);
-            if rule.log {
+            let intervention = Intervention {
+                status,
+                rule_id: rule.id,
+                phase,
+                drop: rule.disruptive == Disruptive::Drop,
+            };
+            if rule.log || rule.auditlog == Some(true) || self.report.trace {
                 let ctx = EvalContext {
                     request,
                     state: &self.state,
                 };
-                let text = error_log::line(rule, blocking.then_some(status), &matched, &ctx);
-                let level = if blocking {
-                    LogLevel::Error
-                } else {
-                    LogLevel::Info
-                };
-                self.log.push(LogMessage { level, text });
+                let found = RuleMatch::new(rule, blocking.then_some(status), &matched, &ctx);
+                if found.error_log {
+                    let level = if blocking {
+                        LogLevel::Error
+                    } else {
+                        LogLevel::Info
+                    };
+                    let text = found.log_line();
+                    self.log.push(LogMessage { level, text });
+                }
+                self.report.matches.push(found);
             }
             if blocking {
-                self.intervened = true;
-                let drop = rule.disruptive == Disruptive::Drop;
-                return Some(Intervention {
-                    status,
-                    rule_id: rule.id,
-                    phase,
-                    drop,
-                });
+                self.record_intervention(&intervention);
+                return Some(intervention);
+            }
+            let would_block = matches!(rule.disruptive, Disruptive::Deny | Disruptive::Drop)
+                && mode == EngineMode::DetectionOnly
+                && phase != 5;
+            if would_block && self.report.detected.is_none() {
+                self.report.detected = Some(intervention);
             }
             if let Some(at) = rule.continue_at {
                 index = at;
@@ -296,7 +313,8 @@ impl Transaction {
             Ctl::RuleEngine(mode) => overrides.mode = Some(*mode),
             Ctl::RequestBodyAccess(on) => overrides.body_access = Some(*on),
             Ctl::ForceRequestBodyVariable => overrides.force_body_variable = true,
-            Ctl::AuditEngineOff | Ctl::AuditLogParts => {}
+            Ctl::AuditEngine(engine) => overrides.audit_engine = Some(*engine),
+            Ctl::AuditLogParts(change) => overrides.audit_parts.push(*change),
             Ctl::BodyProcessor(processor) => {
                 overrides.body_processor = Some(*processor);
                 self.state.body_processor_override = Some(*processor);
@@ -358,13 +376,14 @@ impl Transaction {
         if self.mode() != EngineMode::On {
             return None;
         }
-        self.intervened = true;
-        Some(Intervention {
+        let intervention = Intervention {
             status: 403,
             rule_id: 0,
             phase: 4,
             drop: false,
-        })
+        };
+        self.record_intervention(&intervention);
+        Some(intervention)
     }
 
     /// Hands phases 3 and 4 the upstream's response status, protocol and headers.
@@ -511,13 +530,14 @@ impl Transaction {
             text: format!("ModSecurity: {prefix}{reason}"),
         });
         if blocking {
-            self.intervened = true;
-            return Some(Intervention {
+            let intervention = Intervention {
                 status: 413,
                 rule_id: 0,
                 phase: 2,
                 drop: false,
-            });
+            };
+            self.record_intervention(&intervention);
+            return Some(intervention);
         }
         None
     }

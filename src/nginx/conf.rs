@@ -159,6 +159,7 @@ impl RulesetCache {
             Some((len, parent)) => parent.extend(&sources[*len..])?,
             None => Ruleset::load(sources)?,
         });
+        ruleset.open_audit_log()?;
         // Each rule is listed once, when the first rule set holding it is compiled.
         let already_listed: Vec<u64> = parent
             .map(|(_, p)| p.backtracking_rules().iter().map(|r| r.0).collect())

@@ -15,6 +15,7 @@ mod request_body;
 mod request_context;
 mod request_view;
 mod response;
+mod variables;
 
 use std::ffi::{c_char, c_void};
 use std::ptr;
@@ -122,6 +123,13 @@ unsafe extern "C" fn merge_loc_conf(
     })
 }
 
+unsafe extern "C" fn preconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
+    // SAFETY: nginx passes the configuration about to be parsed.
+    guarded((*cf).log, NGX_ERROR, || unsafe {
+        variables::add_variables(cf)
+    })
+}
+
 unsafe extern "C" fn postconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
     guarded((*cf).log, NGX_ERROR, || {
         // SAFETY: `cf` is the live http configuration context during postconfiguration.
@@ -154,7 +162,7 @@ unsafe extern "C" fn postconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
 }
 
 static NGX_HTTP_SECRULES_MODULE_CTX: ngx_http_module_t = ngx_http_module_t {
-    preconfiguration: None,
+    preconfiguration: Some(preconfiguration),
     postconfiguration: Some(postconfiguration),
     create_main_conf: Some(create_main_conf),
     init_main_conf: None,

@@ -12,6 +12,7 @@ use ngx::ffi::{
     ngx_http_filter_finalize_request, ngx_http_output_body_filter_pt,
     ngx_http_output_header_filter_pt, ngx_http_request_t, ngx_http_top_body_filter,
     ngx_http_top_header_filter, ngx_int_t, ngx_pcalloc, ngx_table_elt_t, NGX_HTTP_HEAD,
+    NGX_LOG_ERR,
 };
 
 use crate::compile::BodyLimitAction;
@@ -19,6 +20,7 @@ use crate::engine::Intervention;
 
 use super::access::write_log;
 use super::guard::guarded;
+use super::log::log_line;
 use super::request_context::{self, ResponseStage};
 use super::request_view::{bytes, NginxRequest};
 
@@ -289,6 +291,14 @@ pub unsafe extern "C" fn log_phase_handler(r: *mut ngx_http_request_t) -> ngx_in
             // The response is gone: whatever phase 5 decides cannot change it.
             let _ = transaction.run_phase(5, &view);
             write_log(log, transaction);
+            // What the client got, as `$status` tells it (an error page's status included).
+            let status = match (*r).err_status {
+                0 => (*r).headers_out.status,
+                err => err,
+            };
+            if let Err(error) = transaction.write_audit_log(&view, status as u16) {
+                log_line(log, NGX_LOG_ERR as usize, &format!("secrules: {error}"));
+            }
         }
         NGX_OK
     })

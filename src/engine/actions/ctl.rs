@@ -26,11 +26,10 @@ pub enum Ctl {
     RequestBodyAccess(bool),
     /// `forceRequestBodyVariable`: REQUEST_BODY is filled for XML bodies too.
     ForceRequestBodyVariable,
-    /// `auditEngine=Off`
-    AuditEngineOff,
-    /// `auditLogParts=+E`: which parts an audit log entry has. The audit log can only be Off
-    /// (`SecAuditEngine Off`), so there is no entry to change.
-    AuditLogParts,
+    /// `auditEngine=On|Off|RelevantOnly`: whether this transaction gets an audit record.
+    AuditEngine(crate::audit::config::AuditEngine),
+    /// `auditLogParts=ABC`, `=+E`, `=-B`: which parts this transaction's record has.
+    AuditLogParts(crate::audit::config::PartsChange),
     /// `requestBodyProcessor=URLENCODED|JSON`: how the body becomes ARGS_POST, whatever its type.
     BodyProcessor(crate::engine::body::Processor),
 }
@@ -64,16 +63,14 @@ impl Ctl {
                 _ => return Err(format!("ctl:requestBodyAccess={value}: expected On or Off")),
             }),
             "forcerequestbodyvariable" if value.eq_ignore_ascii_case("on") => Ctl::ForceRequestBodyVariable,
-            // There is no audit log yet, so "off" is what already happens.
-            "auditengine" if value.eq_ignore_ascii_case("off") => Ctl::AuditEngineOff,
-            "auditengine" => return Err(format!("ctl:auditEngine={value}: only Off is supported yet (no audit log)")),
-            "auditlogparts" => {
-                let parts = value.strip_prefix(['+', '-']).unwrap_or(value);
-                if parts.is_empty() || !parts.bytes().all(|b| matches!(b, b'A'..=b'K' | b'Z')) {
-                    return Err(format!("ctl:auditLogParts={value}: expected parts from A-K and Z, optionally after + or -"));
-                }
-                Ctl::AuditLogParts
-            }
+            "auditengine" => Ctl::AuditEngine(
+                crate::audit::config::AuditEngine::parse(value)
+                    .map_err(|e| format!("ctl:auditEngine={value}: {e}"))?,
+            ),
+            "auditlogparts" => Ctl::AuditLogParts(
+                crate::audit::config::PartsChange::parse(value)
+                    .map_err(|e| format!("ctl:auditLogParts={value}: {e}"))?,
+            ),
             "requestbodyprocessor" => Ctl::BodyProcessor(match value.to_ascii_uppercase().as_str() {
                 "URLENCODED" => crate::engine::body::Processor::Urlencoded,
                 "JSON" => crate::engine::body::Processor::Json,
@@ -172,8 +169,21 @@ mod tests {
                 }
             )
         );
-        assert_eq!(Ctl::parse("auditEngine=Off").unwrap(), Ctl::AuditEngineOff);
-        assert!(Ctl::parse("auditEngine=On").is_err());
+        use crate::audit::config::{AuditEngine, Parts, PartsChange};
+        assert_eq!(
+            Ctl::parse("auditEngine=Off").unwrap(),
+            Ctl::AuditEngine(AuditEngine::Off)
+        );
+        assert_eq!(
+            Ctl::parse("auditEngine=RelevantOnly").unwrap(),
+            Ctl::AuditEngine(AuditEngine::RelevantOnly)
+        );
+        assert!(Ctl::parse("auditEngine=Sometimes").is_err());
+        assert_eq!(
+            Ctl::parse("auditLogParts=+E").unwrap(),
+            Ctl::AuditLogParts(PartsChange::Add(Parts::parse("E").unwrap()))
+        );
+        assert!(Ctl::parse("auditLogParts=+X").is_err());
         assert!(Ctl::parse("ruleRemoveById=abc").is_err());
         assert!(RuleSelector::Ids(vec![(10, 20)]).selects(15, &[]));
         assert!(RuleSelector::Tag("attack-sqli".into()).selects(1, &["attack-sqli".to_string()]));

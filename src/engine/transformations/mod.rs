@@ -15,7 +15,7 @@ mod html_entity_decode;
 mod js_decode;
 mod length;
 mod lowercase;
-mod md5;
+pub(crate) mod md5;
 mod normalize_path;
 mod parity;
 mod remove_comments;
