@@ -301,12 +301,19 @@ class Nginx:
         die(f"nginx ({self.name}): no worker process")
 
     def stop(self):
+        """Graceful stop; a master that does not exit within 10 s (a worker stuck in a
+        request) is killed together with its workers, so nothing keeps burning CPU."""
         if self.proc and self.proc.poll() is None:
+            workers = children(self.proc.pid)
             self.proc.send_signal(signal.SIGQUIT)
             try:
-                self.proc.wait(timeout=20)
+                self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                for pid in workers + [self.proc.pid]:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
                 self.proc.wait()
         self.proc = None
 
@@ -333,7 +340,8 @@ class Nginx:
 
     def stub_status(self):
         """(active connections, requests) from the instance's stub_status server."""
-        with socket.create_connection(("127.0.0.1", self.status_port), timeout=10) as sock:
+        # the one worker answers this too, after the request it is busy with: wait long
+        with socket.create_connection(("127.0.0.1", self.status_port), timeout=900) as sock:
             sock.sendall(b"GET / HTTP/1.0\r\nHost: status\r\n\r\n")
             data = b""
             while chunk := sock.recv(4096):
