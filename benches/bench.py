@@ -43,19 +43,9 @@ CONFIGS = [
 CONFIG_LABEL = {c[0]: c[1] for c in CONFIGS}
 CONFIG_ENGINE = {c[0]: (c[2], c[3]) for c in CONFIGS}
 
-BROWSER_HEADERS = [
-    ("Host", "localhost"),
-    ("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"),
-    ("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
-    ("Accept-Language", "en-US,en;q=0.5"),
-    ("Accept-Encoding", "gzip, deflate, br"),
-    ("Referer", "http://localhost/shop/catalog"),
-    ("Cookie", "session=3f2a9c1d7e5b4a6088c1; theme=dark; consent=yes"),
-    ("Upgrade-Insecure-Requests", "1"),
-    ("Sec-Fetch-Dest", "document"),
-    ("Sec-Fetch-Mode", "navigate"),
-    ("Sec-Fetch-Site", "same-origin"),
-]
+# the headers of a browser's request, shared with benches/engine.rs
+with open(os.path.join(BENCH, "browser-headers.txt")) as _f:
+    BROWSER_HEADERS = [tuple(line.rstrip("\n").split(": ", 1)) for line in _f if line.strip()]
 
 
 def log(msg):
