@@ -615,7 +615,10 @@ def bench_memory(args, workdir, rules_files, backend_port):
                                                              servers, locations), port)
             ok, secs, output = inst.test(timeout=args.load_timeout)
             if not ok:
-                last = output.strip().splitlines()[-1] if output.strip() else "no output"
+                lines = [l for l in output.strip().splitlines() if l.strip()]
+                # the line that says why: nginx's [emerg], a panic or an allocation failure
+                why = [l for l in lines if any(k in l for k in ("[emerg]", "panicked", "memory allocation", "failed"))]
+                last = (why or lines or ["no output"])[0]
                 if "timed out" not in last:
                     last = f"failed after {secs:.0f} s (limit {args.mem_limit_gb} GB of address space): {last[:160]}"
                 else:
