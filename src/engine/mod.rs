@@ -628,7 +628,10 @@ impl Transaction {
             values
                 .into_iter()
                 .filter(|v| {
-                    removed.is_empty() || !removed.iter().any(|target| target.selects(&v.name()))
+                    removed.is_empty()
+                        || !removed
+                            .iter()
+                            .any(|target| target.selects_value(v.variable, v.key.as_deref()))
                 })
                 .map(|v| Value {
                     variable: v.variable,

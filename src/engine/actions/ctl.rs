@@ -97,14 +97,20 @@ impl RuleSelector {
 impl TargetSpec {
     /// Whether a value named `name` (`ARGS:id`, `REQUEST_URI`) is this target.
     pub fn selects(&self, name: &str) -> bool {
-        let (variable, key) = match name.split_once(':') {
-            Some((variable, key)) => (variable, Some(key)),
-            None => (name, None),
-        };
+        match name.split_once(':') {
+            Some((variable, key)) => self.selects_value(variable, Some(key.as_bytes())),
+            None => self.selects_value(name, None),
+        }
+    }
+
+    /// The same for a value given as variable and key, without spelling out its name (CRS's
+    /// 941010 removes REQUEST_FILENAME from the XSS rules on most requests: this runs for every
+    /// value those rules see).
+    pub fn selects_value(&self, variable: &str, key: Option<&[u8]>) -> bool {
         variable.eq_ignore_ascii_case(self.variable.name())
             && match (&self.key, key) {
                 (None, _) => true,
-                (Some(wanted), Some(key)) => key.as_bytes().eq_ignore_ascii_case(wanted),
+                (Some(wanted), Some(key)) => key.eq_ignore_ascii_case(wanted),
                 (Some(_), None) => false,
             }
     }
