@@ -10,6 +10,11 @@
 //! The rules are those of the nginx benchmark: `benches/waf/engine.conf`, CRS's
 //! `crs-setup.conf.example`, `benches/waf/pl<N>.conf`, `rules/*.conf`. The requests are built
 //! here the same way `bench.py` builds them (letters, digits, `-` and `.`; same sizes and counts).
+//!
+//! For profilers, `SECRULES_BENCH_PROFILE=pl1/post-json:200` runs only that transaction that
+//! many times and exits, without criterion's timing loop: under `valgrind --tool=callgrind
+//! --toggle-collect='*run_transactions*'` this gives instruction counts per transaction that do
+//! not depend on what else the machine is doing.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -53,7 +58,7 @@ impl RequestView for Request {
     fn path(&self) -> &[u8] {
         self.path.as_bytes()
     }
-    fn for_each_header(&self, f: &mut dyn FnMut(&[u8], &[u8])) {
+    fn for_each_header<'s>(&'s self, f: &mut dyn FnMut(&'s [u8], &'s [u8])) {
         self.headers
             .iter()
             .for_each(|(name, value)| f(name.as_bytes(), value.as_bytes()));
@@ -266,7 +271,37 @@ fn transaction(ruleset: &Arc<Ruleset>, request: &Request) -> Option<u16> {
     intervention.map(|i| i.status)
 }
 
+/// The profiling mode (see the top of this file).
+fn profile(spec: &str) {
+    let (which, count) = spec.split_once(':').unwrap_or((spec, "100"));
+    let (level, name) = which.split_once('/').expect("pl<N>/<traffic>:<count>");
+    let level: u8 = level.trim_start_matches("pl").parse().expect("paranoia level");
+    let count: usize = count.parse().expect("count");
+    let ruleset = Arc::new(Ruleset::load(&[entry_file(level)]).expect("CRS loads"));
+    let (_, request) = traffic()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no traffic type {name}"));
+    let started = std::time::Instant::now();
+    let refused = run_transactions(&ruleset, &request, count);
+    eprintln!(
+        "{which}: {count} transactions, {refused} refused, {:?} each",
+        started.elapsed() / count as u32
+    );
+}
+
+#[inline(never)]
+fn run_transactions(ruleset: &Arc<Ruleset>, request: &Request, count: usize) -> usize {
+    (0..count)
+        .filter(|_| transaction(ruleset, request).is_some())
+        .count()
+}
+
 fn benches(c: &mut Criterion) {
+    if let Ok(spec) = std::env::var("SECRULES_BENCH_PROFILE") {
+        profile(&spec);
+        return;
+    }
     let sources = [entry_file(1), entry_file(4)];
     let mut group = c.benchmark_group("crs-v4-load");
     group.sample_size(10);

@@ -93,7 +93,7 @@ impl RequestView for Request {
         // leaked once per call site is fine in a test
         Box::leak(format!("{} {} HTTP/1.1", self.method, self.uri).into_boxed_str()).as_bytes()
     }
-    fn for_each_header(&self, f: &mut dyn FnMut(&[u8], &[u8])) {
+    fn for_each_header<'s>(&'s self, f: &mut dyn FnMut(&'s [u8], &'s [u8])) {
         for (name, value) in &self.headers {
             f(name.as_bytes(), value.as_bytes());
         }

@@ -615,8 +615,11 @@ impl Transaction {
             .filter(|(selector, _)| selector.selects(rule.id, &rule.metadata.tags))
             .map(|(_, target)| target)
             .collect();
-        // Owned: matching below updates the state the values were read from (TX, MATCHED_VAR).
-        let values: Vec<Value<'static>> = {
+        let wants_captures = link.capture && !link.negated;
+        // The values borrow the request and the transaction's state, so nothing is copied while
+        // nothing matches (the clean path). A match changes that state (MATCHED_VAR, captures,
+        // setvar), so from the first match on, the values still to try are copied first.
+        let (first, rest) = {
             let ctx = EvalContext {
                 request,
                 state: &self.state,
@@ -625,61 +628,55 @@ impl Transaction {
             for target in &link.targets {
                 target.values(&ctx, &mut values);
             }
-            values
-                .into_iter()
-                .filter(|v| {
-                    removed.is_empty()
-                        || !removed
-                            .iter()
-                            .any(|target| target.selects_value(v.variable, v.key.as_deref()))
-                })
-                .map(|v| Value {
-                    variable: v.variable,
-                    key: v.key.map(|k| Cow::Owned(k.into_owned())),
-                    value: Cow::Owned(v.value.into_owned()),
-                })
-                .collect()
+            if !removed.is_empty() {
+                values.retain(|v| {
+                    !removed
+                        .iter()
+                        .any(|target| target.selects_value(v.variable, v.key.as_deref()))
+                });
+            }
+            let mut first = None;
+            for (index, value) in values.iter().enumerate() {
+                let mut groups = Vec::new();
+                if let Some(found) = try_value(link, value, wants_captures, &mut groups, &ctx) {
+                    first = Some((index, found, groups));
+                    break;
+                }
+            }
+            let Some((index, found, groups)) = first else {
+                self.state.matched_vars.clear();
+                return None;
+            };
+            let rest: Vec<Value<'static>> = values.drain(index + 1..).map(Value::into_owned).collect();
+            (Some((found, groups)), rest)
         };
-        let wants_captures = link.capture && !link.negated;
         // Every value is tried (MATCHED_VARS holds all matches); like libmodsecurity, the last
         // match is the one the log line shows and whose groups `capture` keeps.
         let mut matches: Vec<MatchedValue> = Vec::new();
-        for found in values {
-            let mut groups = Vec::new();
-            let (matched, parameter) = {
-                let ctx = EvalContext {
-                    request,
-                    state: &self.state,
-                };
-                let matched = match_value(
-                    link,
-                    Cow::Borrowed(&found.value),
-                    wants_captures.then_some(&mut groups),
-                    &ctx,
-                );
-                let parameter = matched
-                    .as_ref()
-                    .map(|_| link.operator.shown_parameter(&link.parameter, &ctx));
-                (matched, parameter)
-            };
-            let (Some(matched_value), Some(parameter)) = (matched, parameter) else {
-                continue;
-            };
-            let name = found.name();
-            self.state.matched_var = matched_value.clone();
-            self.state.matched_var_name = name.clone();
-            if wants_captures {
-                for (i, group) in groups.into_iter().enumerate() {
-                    self.state.tx.insert(i.to_string(), group);
+        let mut pending = first;
+        let mut rest = rest.into_iter();
+        loop {
+            if let Some((found, groups)) = pending.take() {
+                self.state.matched_var = found.value.clone();
+                self.state.matched_var_name = found.variable.clone();
+                if wants_captures {
+                    for (i, group) in groups.into_iter().enumerate() {
+                        self.state.tx.insert(i.to_string(), group);
+                    }
                 }
+                self.on_link_match(link, matches.is_empty(), request);
+                matches.push(found);
             }
-            self.on_link_match(link, matches.is_empty(), request);
-            matches.push(MatchedValue {
-                variable: name,
-                value: matched_value,
-                operator: link.operator.log_name(),
-                parameter,
-            });
+            let Some(value) = rest.next() else {
+                break;
+            };
+            let ctx = EvalContext {
+                request,
+                state: &self.state,
+            };
+            let mut groups = Vec::new();
+            pending = try_value(link, &value, wants_captures, &mut groups, &ctx)
+                .map(|found| (found, groups));
         }
         self.state.matched_vars = matches
             .iter()
@@ -688,6 +685,28 @@ impl Transaction {
         let found = matches.pop()?;
         Some(found)
     }
+}
+
+/// Tries one value of `link`: what the log line and MATCHED_VAR show if it matches.
+fn try_value(
+    link: &RuleLink,
+    value: &Value,
+    wants_captures: bool,
+    groups: &mut Vec<Vec<u8>>,
+    ctx: &EvalContext,
+) -> Option<MatchedValue> {
+    let matched = match_value(
+        link,
+        Cow::Borrowed(&value.value),
+        wants_captures.then_some(groups),
+        ctx,
+    )?;
+    Some(MatchedValue {
+        variable: value.name(),
+        value: matched,
+        operator: link.operator.log_name(),
+        parameter: link.operator.shown_parameter(&link.parameter, ctx),
+    })
 }
 
 /// Runs `link`'s operator on one value: after its transformations, or with `multiMatch` on the

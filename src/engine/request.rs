@@ -20,7 +20,7 @@ pub trait RequestView {
     /// The first line of the request, without CRLF (`REQUEST_LINE`).
     fn request_line(&self) -> &[u8];
     /// Every request header in the order received, duplicates included.
-    fn for_each_header(&self, f: &mut dyn FnMut(&[u8], &[u8]));
+    fn for_each_header<'s>(&'s self, f: &mut dyn FnMut(&'s [u8], &'s [u8]));
     /// The decoded path, without the query string (the `[uri ...]` of log lines).
     fn path(&self) -> &[u8];
     /// The server address the request arrived on (the `[hostname ...]` of log lines, which

@@ -95,7 +95,7 @@ impl RequestView for NginxRequest {
         unsafe { bytes(&self.request().request_line) }
     }
 
-    fn for_each_header(&self, f: &mut dyn FnMut(&[u8], &[u8])) {
+    fn for_each_header<'s>(&'s self, f: &mut dyn FnMut(&'s [u8], &'s [u8])) {
         // SAFETY: headers_in.headers is an ngx_list_t of ngx_table_elt_t owned by the request.
         unsafe {
             let mut part =

@@ -187,7 +187,7 @@ impl RequestView for RawRequest {
     fn request_line(&self) -> &[u8] {
         &self.request_line
     }
-    fn for_each_header(&self, f: &mut dyn FnMut(&[u8], &[u8])) {
+    fn for_each_header<'s>(&'s self, f: &mut dyn FnMut(&'s [u8], &'s [u8])) {
         for (name, value) in &self.headers {
             f(name, value);
         }

@@ -28,7 +28,7 @@ impl RequestView for NoRequest {
     fn request_line(&self) -> &[u8] {
         b""
     }
-    fn for_each_header(&self, _f: &mut dyn FnMut(&[u8], &[u8])) {}
+    fn for_each_header<'s>(&'s self, _f: &mut dyn FnMut(&'s [u8], &'s [u8])) {}
     fn path(&self) -> &[u8] {
         b""
     }

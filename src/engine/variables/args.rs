@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::Visit;
+use super::{Visit, NO_KEY};
 use crate::compile::ArgumentSettings;
 use crate::engine::transformations::{apply, Transformation};
 use crate::engine::EvalContext;
@@ -17,19 +17,19 @@ pub enum Source {
     All,
 }
 
-pub fn each(ctx: &EvalContext, source: Source, f: &mut Visit) {
+pub fn each<'a>(ctx: &EvalContext<'a>, source: Source, f: &mut Visit<'a, '_>) {
     for (name, value) in args(ctx, source) {
-        f(name, Cow::Borrowed(value));
+        f(Cow::Borrowed(name), Cow::Borrowed(value));
     }
 }
 
-pub fn each_name(ctx: &EvalContext, source: Source, f: &mut Visit) {
+pub fn each_name<'a>(ctx: &EvalContext<'a>, source: Source, f: &mut Visit<'a, '_>) {
     for (name, _) in args(ctx, source) {
-        f(name, Cow::Borrowed(name));
+        f(Cow::Borrowed(name), Cow::Borrowed(name));
     }
 }
 
-fn args<'a>(ctx: &'a EvalContext, source: Source) -> impl Iterator<Item = &'a (Vec<u8>, Vec<u8>)> {
+fn args<'a>(ctx: &EvalContext<'a>, source: Source) -> impl Iterator<Item = &'a (Vec<u8>, Vec<u8>)> {
     let query: &[(Vec<u8>, Vec<u8>)] = if source == Source::Body {
         &[]
     } else {
@@ -48,11 +48,11 @@ fn args<'a>(ctx: &'a EvalContext, source: Source) -> impl Iterator<Item = &'a (V
 }
 
 /// `ARGS_COMBINED_SIZE`: the lengths of every argument's name and value, added up.
-pub fn combined_size(ctx: &EvalContext, f: &mut Visit) {
+pub fn combined_size<'a>(ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
     let size: usize = args(ctx, Source::All)
         .map(|(name, value)| name.len() + value.len())
         .sum();
-    f(b"", Cow::Owned(size.to_string().into_bytes()));
+    f(NO_KEY, Cow::Owned(size.to_string().into_bytes()));
 }
 
 /// `a=1&b=2&c` -> [(a, 1), (b, 2), (c, "")], decoded; at most `settings.limit` of them.

@@ -6,19 +6,19 @@ use std::borrow::Cow;
 use super::Visit;
 use crate::engine::EvalContext;
 
-pub fn each(ctx: &EvalContext, f: &mut Visit) {
+pub fn each<'a>(ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
     for (name, value) in cookies(ctx) {
-        f(name, Cow::Borrowed(value));
+        f(Cow::Borrowed(name), Cow::Borrowed(value));
     }
 }
 
-pub fn each_name(ctx: &EvalContext, f: &mut Visit) {
+pub fn each_name<'a>(ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
     for (name, _) in cookies(ctx) {
-        f(name, Cow::Borrowed(name));
+        f(Cow::Borrowed(name), Cow::Borrowed(name));
     }
 }
 
-fn cookies<'a>(ctx: &'a EvalContext) -> &'a [(Vec<u8>, Vec<u8>)] {
+fn cookies<'a>(ctx: &EvalContext<'a>) -> &'a [(Vec<u8>, Vec<u8>)] {
     ctx.state.cookies.get_or_init(|| {
         let mut out = Vec::new();
         ctx.request.for_each_header(&mut |name, value| {

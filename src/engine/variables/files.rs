@@ -5,10 +5,10 @@
 
 use std::borrow::Cow;
 
-use super::{Variable, Visit};
+use super::{Variable, Visit, NO_KEY};
 use crate::engine::EvalContext;
 
-pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
+pub fn each<'a>(variable: Variable, ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
     let Some(body) = &ctx.state.request_body else {
         return;
     };
@@ -19,24 +19,24 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
     match variable {
         Variable::Files => files
             .iter()
-            .for_each(|file| f(&file.name, Cow::Borrowed(&file.filename))),
+            .for_each(|file| f(Cow::Borrowed(&file.name), Cow::Borrowed(&file.filename))),
         Variable::FilesNames => files
             .iter()
-            .for_each(|file| f(&file.name, Cow::Borrowed(&file.name))),
+            .for_each(|file| f(Cow::Borrowed(&file.name), Cow::Borrowed(&file.name))),
         Variable::FilesSizes => files.iter().for_each(|file| {
             f(
-                &file.name,
+                Cow::Borrowed(&file.name),
                 Cow::Owned(file.content.len().to_string().into_bytes()),
             )
         }),
         Variable::FilesTmpContent => files.iter().for_each(|file| {
             f(
-                &file.name,
+                Cow::Borrowed(&file.name),
                 Cow::Borrowed(body.bytes.get(file.content.clone()).unwrap_or_default()),
             )
         }),
         Variable::FilesCombinedSize if !files.is_empty() => f(
-            b"",
+            NO_KEY,
             Cow::Owned(multipart.combined_file_size().to_string().into_bytes()),
         ),
         Variable::FilesCombinedSize | Variable::FilesTmpNames => {}

@@ -5,12 +5,12 @@ use std::borrow::Cow;
 use super::Visit;
 use crate::engine::EvalContext;
 
-pub fn each(ctx: &EvalContext, f: &mut Visit) {
+pub fn each<'a>(ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
     ctx.request
-        .for_each_header(&mut |name, value| f(name, Cow::Borrowed(value)));
+        .for_each_header(&mut |name, value| f(Cow::Borrowed(name), Cow::Borrowed(value)));
 }
 
-pub fn each_name(ctx: &EvalContext, f: &mut Visit) {
+pub fn each_name<'a>(ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
     ctx.request
-        .for_each_header(&mut |name, _| f(name, Cow::Borrowed(name)));
+        .for_each_header(&mut |name, _| f(Cow::Borrowed(name), Cow::Borrowed(name)));
 }

@@ -19,8 +19,13 @@ use std::borrow::Cow;
 use super::operators::Rx;
 use super::EvalContext;
 
-/// Receives each (key, value) of a variable; single-valued variables have an empty key.
-pub type Visit<'f> = dyn FnMut(&[u8], Cow<'_, [u8]>) + 'f;
+/// Receives each (key, value) of a variable; single-valued variables have an empty key. Both
+/// borrow from the request or the transaction (`'a`) where they can, so reading a variable
+/// copies nothing.
+pub type Visit<'a, 'f> = dyn FnMut(Cow<'a, [u8]>, Cow<'a, [u8]>) + 'f;
+
+/// The key of a single-valued variable.
+pub const NO_KEY: Cow<'static, [u8]> = Cow::Borrowed(b"");
 
 /// One value a rule's operator will see. Its name (what log lines and MATCHED_VAR_NAME show) is
 /// only spelled out when asked: most values never match, and formatting a name for each value of
@@ -33,6 +38,15 @@ pub struct Value<'a> {
 }
 
 impl Value<'_> {
+    /// The same value, owning its bytes.
+    pub fn into_owned(self) -> Value<'static> {
+        Value {
+            variable: self.variable,
+            key: self.key.map(|k| Cow::Owned(k.into_owned())),
+            value: Cow::Owned(self.value.into_owned()),
+        }
+    }
+
     pub fn name(&self) -> String {
         match &self.key {
             Some(key) => format!("{}:{}", self.variable, String::from_utf8_lossy(key)),
@@ -289,7 +303,7 @@ impl Variable {
     }
 
     /// Every (key, value) of the variable; single-valued variables have an empty key.
-    fn each(&self, ctx: &EvalContext, f: &mut Visit) {
+    fn each<'a>(&self, ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
         match self {
             Variable::RemoteAddr
             | Variable::RemoteHost
@@ -513,13 +527,14 @@ fn parse_items(list: &str) -> Result<(Vec<Target>, Vec<Exclusion>), String> {
 
 impl Target {
     /// The values this target yields for the request.
-    pub fn values<'a>(&self, ctx: &'a EvalContext, out: &mut Vec<Value<'a>>) {
+    pub fn values<'a>(&self, ctx: &EvalContext<'a>, out: &mut Vec<Value<'a>>) {
         // `TX:name` is most of what CRS reads (paranoia levels, scores): a map lookup, not a walk
         // through every TX variable.
         if let (Variable::Tx, Some(Selector::Key(key))) = (self.variable, &self.selector) {
+            let state: &'a super::TransactionState = ctx.state;
             let found = std::str::from_utf8(key)
                 .ok()
-                .and_then(|k| ctx.state.tx.get_key_value(k));
+                .and_then(|k| state.tx.get_key_value(k));
             if self.count {
                 out.push(Value {
                     variable: "TX",
@@ -540,19 +555,19 @@ impl Target {
         let mut count = 0usize;
         self.variable.each(ctx, &mut |key, value| {
             if let Some(selector) = &self.selector {
-                if !selector.selects(key) {
+                if !selector.selects(&key) {
                     return;
                 }
             }
-            if self.exclusions.iter().any(|e| e.selects(key)) {
+            if self.exclusions.iter().any(|e| e.selects(&key)) {
                 return;
             }
             count += 1;
             if !self.count {
                 out.push(Value {
                     variable: base,
-                    key: collection.then(|| Cow::Owned(key.to_vec())),
-                    value: Cow::Owned(value.into_owned()),
+                    key: collection.then_some(key),
+                    value,
                 });
             }
         });

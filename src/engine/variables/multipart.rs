@@ -5,10 +5,10 @@
 
 use std::borrow::Cow;
 
-use super::{Variable, Visit};
+use super::{Variable, Visit, NO_KEY};
 use crate::engine::EvalContext;
 
-pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
+pub fn each<'a>(variable: Variable, ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
     let Some(multipart) = ctx
         .state
         .request_body
@@ -21,7 +21,7 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
     let flag = match variable {
         Variable::MultipartPartHeaders => {
             for (name, line) in &multipart.part_headers {
-                f(name, Cow::Borrowed(line));
+                f(Cow::Borrowed(name), Cow::Borrowed(line));
             }
             return;
         }
@@ -32,7 +32,7 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
                 &multipart.filenames
             };
             for value in values {
-                f(value, Cow::Borrowed(value));
+                f(Cow::Borrowed(value), Cow::Borrowed(value));
             }
             return;
         }
@@ -42,7 +42,7 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
                 1 => b"1",
                 _ => b"2",
             };
-            return f(b"", Cow::Borrowed(value));
+            return f(NO_KEY, Cow::Borrowed(value));
         }
         Variable::MultipartStrictError => flags.strict_error(),
         Variable::MultipartCrlfLfLines => flags.mixed_line_endings(),
@@ -59,5 +59,5 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
         Variable::MultipartFileLimitExceeded => flags.file_limit_exceeded,
         _ => unreachable!("dispatched by Variable::each"),
     };
-    f(b"", Cow::Borrowed(if flag { b"1" } else { b"0" }));
+    f(NO_KEY, Cow::Borrowed(if flag { b"1" } else { b"0" }));
 }

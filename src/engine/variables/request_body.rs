@@ -5,11 +5,11 @@
 
 use std::borrow::Cow;
 
-use super::{Variable, Visit};
+use super::{Variable, Visit, NO_KEY};
 use crate::engine::body::xml;
 use crate::engine::EvalContext;
 
-pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
+pub fn each<'a>(variable: Variable, ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
     let Some(body) = &ctx.state.request_body else {
         // Which processor will read the body is known from the headers (or a ctl) already in
         // phase 1, as in libmodsecurity (CRS 920400 asks in phase 1).
@@ -25,36 +25,36 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
                 });
             }
             if let Some(processor) = processor {
-                f(b"", Cow::Borrowed(processor.name().as_bytes()));
+                f(NO_KEY, Cow::Borrowed(processor.name().as_bytes()));
             }
         }
         return;
     };
     match variable {
-        Variable::RequestBody if body.raw_visible => f(b"", Cow::Borrowed(&body.bytes)),
+        Variable::RequestBody if body.raw_visible => f(NO_KEY, Cow::Borrowed(&body.bytes)),
         Variable::RequestBody => {}
         Variable::Xml => {
             if let Some(xml) = &body.xml {
-                f(xml::TEXT.as_bytes(), Cow::Borrowed(&xml.text));
+                f(Cow::Borrowed(xml::TEXT.as_bytes()), Cow::Borrowed(&xml.text));
                 for value in &xml.attributes {
-                    f(xml::ATTRIBUTES.as_bytes(), Cow::Borrowed(value));
+                    f(Cow::Borrowed(xml::ATTRIBUTES.as_bytes()), Cow::Borrowed(value));
                 }
             }
         }
         Variable::RequestBodyLength => {
-            f(b"", Cow::Owned(body.bytes.len().to_string().into_bytes()))
+            f(NO_KEY, Cow::Owned(body.bytes.len().to_string().into_bytes()))
         }
         Variable::ReqbodyProcessor => {
             if let Some(processor) = body.processor {
-                f(b"", Cow::Borrowed(processor.name().as_bytes()));
+                f(NO_KEY, Cow::Borrowed(processor.name().as_bytes()));
             }
         }
         Variable::ReqbodyError => f(
-            b"",
+            NO_KEY,
             Cow::Borrowed(if body.error.is_some() { b"1" } else { b"0" }),
         ),
         Variable::ReqbodyErrorMsg => f(
-            b"",
+            NO_KEY,
             Cow::Borrowed(body.error.as_deref().unwrap_or("").as_bytes()),
         ),
         _ => unreachable!("dispatched by Variable::each"),

@@ -4,10 +4,10 @@
 
 use std::borrow::Cow;
 
-use super::{Variable, Visit};
+use super::{Variable, Visit, NO_KEY};
 use crate::engine::EvalContext;
 
-pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
+pub fn each<'a>(variable: Variable, ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
     let request = ctx.request;
     let value: Cow<'_, [u8]> = match variable {
         // Without reverse lookups (as ModSecurity by default), the host is the address.
@@ -31,7 +31,7 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
         Variable::UniqueId => Cow::Borrowed(request.unique_id()),
         _ => unreachable!("dispatched by Variable::each"),
     };
-    f(b"", value);
+    f(NO_KEY, value);
 }
 
 /// The path part of the request target, percent-decoded (`+` stays: it is not a space in a

@@ -4,10 +4,10 @@
 
 use std::borrow::Cow;
 
-use super::{Variable, Visit};
+use super::{Variable, Visit, NO_KEY};
 use crate::engine::EvalContext;
 
-pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
+pub fn each<'a>(variable: Variable, ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
     let Some(response) = &ctx.state.response else {
         return;
     };
@@ -19,31 +19,31 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
             .map(|(_, v)| v.as_slice())
     };
     match variable {
-        Variable::ResponseStatus => f(b"", Cow::Owned(response.status.to_string().into_bytes())),
-        Variable::ResponseProtocol => f(b"", Cow::Borrowed(&response.protocol)),
+        Variable::ResponseStatus => f(NO_KEY, Cow::Owned(response.status.to_string().into_bytes())),
+        Variable::ResponseProtocol => f(NO_KEY, Cow::Borrowed(&response.protocol)),
         Variable::ResponseHeaders => {
             for (name, value) in &response.headers {
-                f(name, Cow::Borrowed(value));
+                f(Cow::Borrowed(name), Cow::Borrowed(value));
             }
         }
         Variable::ResponseHeadersNames => {
             for (name, _) in &response.headers {
-                f(name, Cow::Borrowed(name));
+                f(Cow::Borrowed(name), Cow::Borrowed(name));
             }
         }
         Variable::ResponseContentType => {
             if let Some(value) = header(b"content-type") {
-                f(b"", Cow::Borrowed(value));
+                f(NO_KEY, Cow::Borrowed(value));
             }
         }
         Variable::ResponseContentLength => {
             if let Some(value) = header(b"content-length") {
-                f(b"", Cow::Borrowed(value));
+                f(NO_KEY, Cow::Borrowed(value));
             }
         }
         Variable::ResponseBody => {
             if let Some(body) = &response.body {
-                f(b"", Cow::Borrowed(body));
+                f(NO_KEY, Cow::Borrowed(body));
             }
         }
         _ => unreachable!("dispatched by Variable::each"),

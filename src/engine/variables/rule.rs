@@ -6,30 +6,30 @@ use std::borrow::Cow;
 use super::Visit;
 use crate::engine::EvalContext;
 
-pub fn each(ctx: &EvalContext, f: &mut Visit) {
+pub fn each<'a>(ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
     let Some((id, metadata)) = &ctx.state.current_rule else {
         return;
     };
-    f(b"id", Cow::Owned(id.to_string().into_bytes()));
+    f(Cow::Borrowed(b"id"), Cow::Owned(id.to_string().into_bytes()));
     if !metadata.rev.is_empty() {
-        f(b"rev", Cow::Borrowed(metadata.rev.as_bytes()));
+        f(Cow::Borrowed(b"rev"), Cow::Borrowed(metadata.rev.as_bytes()));
     }
     if !metadata.ver.is_empty() {
-        f(b"ver", Cow::Borrowed(metadata.ver.as_bytes()));
+        f(Cow::Borrowed(b"ver"), Cow::Borrowed(metadata.ver.as_bytes()));
     }
     if let Some(severity) = metadata.severity {
-        f(b"severity", Cow::Owned(severity.to_string().into_bytes()));
+        f(Cow::Borrowed(b"severity"), Cow::Owned(severity.to_string().into_bytes()));
     }
     // A msg or logdata that names RULE itself would expand forever: such parts expand to
     // nothing (`%{rule.msg}` inside msg is meaningless anyway).
     if let Some(msg) = &metadata.msg {
         if !msg.mentions("rule") {
-            f(b"msg", Cow::Owned(msg.expand(ctx)));
+            f(Cow::Borrowed(b"msg"), Cow::Owned(msg.expand(ctx)));
         }
     }
     if let Some(logdata) = &metadata.logdata {
         if !logdata.mentions("rule") {
-            f(b"logdata", Cow::Owned(logdata.expand(ctx)));
+            f(Cow::Borrowed(b"logdata"), Cow::Owned(logdata.expand(ctx)));
         }
     }
 }

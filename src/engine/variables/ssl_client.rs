@@ -4,13 +4,13 @@
 
 use std::borrow::Cow;
 
-use super::{Variable, Visit};
+use super::{Variable, Visit, NO_KEY};
 use crate::engine::EvalContext;
 
-pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
+pub fn each<'a>(variable: Variable, ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
     let request = ctx.request;
     if variable == Variable::SslClientVerify {
-        return f(b"", Cow::Borrowed(request.ssl_client_verify()));
+        return f(NO_KEY, Cow::Borrowed(request.ssl_client_verify()));
     }
     let certificate = request.ssl_client_certificate();
     if variable == Variable::SslClientSan {
@@ -18,7 +18,7 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
             .map(|c| c.subject_alt_names.as_slice())
             .unwrap_or_default()
         {
-            f(san.kind().as_bytes(), Cow::Owned(san.value().into_bytes()));
+            f(Cow::Borrowed(san.kind().as_bytes()), Cow::Owned(san.value().into_bytes()));
         }
         return;
     }
@@ -29,5 +29,5 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
         Variable::SslClientSerial => c.serial_hex.as_str(),
         _ => unreachable!("dispatched by Variable::each"),
     });
-    f(b"", Cow::Borrowed(value.as_bytes()));
+    f(NO_KEY, Cow::Borrowed(value.as_bytes()));
 }

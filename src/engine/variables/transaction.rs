@@ -5,15 +5,15 @@
 
 use std::borrow::Cow;
 
-use super::{Variable, Visit};
+use super::{Variable, Visit, NO_KEY};
 use crate::engine::collections::Collection;
 use crate::engine::EvalContext;
 
-pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
+pub fn each<'a>(variable: Variable, ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
     match variable {
         Variable::Tx => {
             for (name, value) in &ctx.state.tx {
-                f(name.as_bytes(), Cow::Borrowed(value));
+                f(Cow::Borrowed(name.as_bytes()), Cow::Borrowed(value));
             }
         }
         Variable::Ip
@@ -29,25 +29,25 @@ pub fn each(variable: Variable, ctx: &EvalContext, f: &mut Visit) {
                 _ => Collection::Resource,
             };
             for (name, value) in ctx.state.persistent(collection) {
-                f(name.as_bytes(), Cow::Owned(value));
+                f(Cow::Owned(name.into_bytes()), Cow::Owned(value));
             }
         }
-        Variable::MatchedVar => f(b"", Cow::Borrowed(&ctx.state.matched_var)),
-        Variable::MatchedVarName => f(b"", Cow::Borrowed(ctx.state.matched_var_name.as_bytes())),
+        Variable::MatchedVar => f(NO_KEY, Cow::Borrowed(&ctx.state.matched_var)),
+        Variable::MatchedVarName => f(NO_KEY, Cow::Borrowed(ctx.state.matched_var_name.as_bytes())),
         Variable::MatchedVars => {
             for (name, value) in &ctx.state.matched_vars {
-                f(name.as_bytes(), Cow::Borrowed(value));
+                f(Cow::Borrowed(name.as_bytes()), Cow::Borrowed(value));
             }
         }
         Variable::MatchedVarsNames => {
             for (name, _) in &ctx.state.matched_vars {
-                f(name.as_bytes(), Cow::Borrowed(name.as_bytes()));
+                f(Cow::Borrowed(name.as_bytes()), Cow::Borrowed(name.as_bytes()));
             }
         }
         // Microseconds since the transaction began, as libmodsecurity counts.
         Variable::Duration => {
             let micros = ctx.state.started.map_or(0, |s| s.elapsed().as_micros());
-            f(b"", Cow::Owned(micros.to_string().into_bytes()))
+            f(NO_KEY, Cow::Owned(micros.to_string().into_bytes()))
         }
         // Filled by @geoLookup, which has no database here (SecGeoLookupDb is not supported).
         Variable::Geo => {}
