@@ -210,6 +210,7 @@ impl Transaction {
         }
         let ruleset = Arc::clone(&self.ruleset);
         let entries = ruleset.entries(phase);
+        let mut chains = transformations::ChainCache::default();
         let mut index = 0;
         while index < entries.len() {
             let entry = &entries[index];
@@ -226,7 +227,7 @@ impl Transaction {
                 continue;
             }
             self.state.current_rule = Some((rule.id, Arc::clone(&rule.metadata)));
-            let Some(matched) = self.evaluate(rule, request) else {
+            let Some(matched) = self.evaluate(rule, request, &mut chains) else {
                 continue;
             };
             for ctl in rule.links.iter().flat_map(|link| &link.ctls) {
@@ -552,10 +553,15 @@ impl Transaction {
     /// As in libmodsecurity, a link's `initcol`s and `setvar`s run as soon as that link matches,
     /// once per matched value (a chain that fails later keeps them), while `expirevar` (like
     /// `ctl` and the disruptive action) waits for the whole chain.
-    fn evaluate(&mut self, rule: &Rule, request: &dyn RequestView) -> Option<MatchedValue> {
+    fn evaluate(
+        &mut self,
+        rule: &Rule,
+        request: &dyn RequestView,
+        chains: &mut transformations::ChainCache,
+    ) -> Option<MatchedValue> {
         let mut last = None;
         for link in &rule.links {
-            last = Some(self.evaluate_link(rule, link, request)?);
+            last = Some(self.evaluate_link(rule, link, request, chains)?);
         }
         for link in &rule.links {
             for expirevar in &link.expirevars {
@@ -603,6 +609,7 @@ impl Transaction {
         rule: &Rule,
         link: &RuleLink,
         request: &dyn RequestView,
+        chains: &mut transformations::ChainCache,
     ) -> Option<MatchedValue> {
         if link.targets.is_empty() {
             self.on_link_match(link, true, request);
@@ -638,7 +645,7 @@ impl Transaction {
             let mut first = None;
             for (index, value) in values.iter().enumerate() {
                 let mut groups = Vec::new();
-                if let Some(found) = try_value(link, value, wants_captures, &mut groups, &ctx) {
+                if let Some(found) = try_value(link, value, wants_captures, &mut groups, &ctx, chains) {
                     first = Some((index, found, groups));
                     break;
                 }
@@ -675,7 +682,7 @@ impl Transaction {
                 state: &self.state,
             };
             let mut groups = Vec::new();
-            pending = try_value(link, &value, wants_captures, &mut groups, &ctx)
+            pending = try_value(link, &value, wants_captures, &mut groups, &ctx, chains)
                 .map(|found| (found, groups));
         }
         self.state.matched_vars = matches
@@ -694,12 +701,14 @@ fn try_value(
     wants_captures: bool,
     groups: &mut Vec<Vec<u8>>,
     ctx: &EvalContext,
+    chains: &mut transformations::ChainCache,
 ) -> Option<MatchedValue> {
     let matched = match_value(
         link,
-        Cow::Borrowed(&value.value),
+        value,
         wants_captures.then_some(groups),
         ctx,
+        chains,
     )?;
     Some(MatchedValue {
         variable: value.name(),
@@ -713,9 +722,10 @@ fn try_value(
 /// value as it is and after every transformation that changed it. Returns the value that matched.
 fn match_value(
     link: &RuleLink,
-    value: Cow<'_, [u8]>,
+    value: &Value,
     mut captures: Option<&mut Vec<Vec<u8>>>,
     ctx: &EvalContext,
+    chains: &mut transformations::ChainCache,
 ) -> Option<Vec<u8>> {
     let mut test = |candidate: &[u8]| {
         link.operator
@@ -723,13 +733,15 @@ fn match_value(
             != link.negated
     };
     if !link.multi_match {
-        let transformed = transformations::apply_with_map(
+        let transformed = chains.apply(
             &link.transformations,
-            value,
+            &value.value,
+            value.stable,
             ctx.state.unicode_map.as_deref(),
         );
         return test(&transformed).then(|| transformed.into_owned());
     }
+    let value = Cow::Borrowed(&*value.value);
     if test(&value) {
         return Some(value.into_owned());
     }

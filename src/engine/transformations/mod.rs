@@ -3,6 +3,7 @@
 //! unchanged so the common case allocates nothing.
 
 mod base64_decode;
+mod cache;
 mod base64_decode_ext;
 mod base64_encode;
 mod cmd_line;
@@ -36,6 +37,7 @@ mod utf8_to_unicode;
 
 use std::borrow::Cow;
 
+pub use cache::ChainCache;
 pub use unicode_map::UnicodeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

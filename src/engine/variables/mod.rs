@@ -35,6 +35,9 @@ pub struct Value<'a> {
     /// The collection key (`ARGS:<key>`); None for a single-valued variable or a count.
     pub key: Option<Cow<'a, [u8]>>,
     pub value: Cow<'a, [u8]>,
+    /// The bytes are request data that neither moves nor changes until the phase ends, so what
+    /// a transformation chain makes of them may be kept (see `ChainCache`).
+    pub stable: bool,
 }
 
 impl Value<'_> {
@@ -44,6 +47,7 @@ impl Value<'_> {
             variable: self.variable,
             key: self.key.map(|k| Cow::Owned(k.into_owned())),
             value: Cow::Owned(self.value.into_owned()),
+            stable: false,
         }
     }
 
@@ -302,6 +306,35 @@ impl Variable {
         )
     }
 
+    /// Read from the request (line, headers, body and what is parsed from them, the client
+    /// certificate): nothing a rule does changes these during a phase, unlike TX, the persistent
+    /// collections, MATCHED_*, RULE and DURATION.
+    fn is_request_data(&self) -> bool {
+        !matches!(
+            self,
+            Variable::Tx
+                | Variable::Ip
+                | Variable::Global
+                | Variable::Session
+                | Variable::User
+                | Variable::Resource
+                | Variable::MatchedVar
+                | Variable::MatchedVarName
+                | Variable::MatchedVars
+                | Variable::MatchedVarsNames
+                | Variable::Duration
+                | Variable::Geo
+                | Variable::Rule
+                | Variable::ResponseStatus
+                | Variable::ResponseProtocol
+                | Variable::ResponseHeaders
+                | Variable::ResponseHeadersNames
+                | Variable::ResponseContentType
+                | Variable::ResponseContentLength
+                | Variable::ResponseBody
+        )
+    }
+
     /// Every (key, value) of the variable; single-valued variables have an empty key.
     fn each<'a>(&self, ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
         match self {
@@ -540,18 +573,21 @@ impl Target {
                     variable: "TX",
                     key: None,
                     value: Cow::Borrowed(if found.is_some() { b"1" } else { b"0" }),
+                    stable: false,
                 });
             } else if let Some((name, value)) = found {
                 out.push(Value {
                     variable: "TX",
                     key: Some(Cow::Borrowed(name.as_bytes())),
                     value: Cow::Borrowed(value),
+                    stable: false,
                 });
             }
             return;
         }
         let base = self.variable.name();
         let collection = self.variable.is_collection();
+        let request_data = self.variable.is_request_data();
         let mut count = 0usize;
         self.variable.each(ctx, &mut |key, value| {
             if let Some(selector) = &self.selector {
@@ -567,6 +603,7 @@ impl Target {
                 out.push(Value {
                     variable: base,
                     key: collection.then_some(key),
+                    stable: request_data && matches!(value, Cow::Borrowed(_)),
                     value,
                 });
             }
@@ -576,6 +613,7 @@ impl Target {
                 variable: base,
                 key: None,
                 value: Cow::Owned(count.to_string().into_bytes()),
+                stable: false,
             });
         }
     }
