@@ -32,21 +32,7 @@ if [ -z "${NGINX_BUILD_DIR:-}" ]; then
     else
         conf_args=(--with-compat --with-http_ssl_module --with-http_realip_module --with-http_v2_module --with-http_auth_request_module --with-threads)
     fi
-    stamp="$version ${conf_args[*]}"
-    if [ ! -f "$tree/objs/ngx_auto_config.h" ] || [ "$(cat "$tree/.secrules-stamp" 2>/dev/null)" != "$stamp" ]; then
-        rm -rf "$tree"
-        mkdir -p "$tree"
-        cp -a "$src/." "$tree/"
-        # release tarballs have ./configure, the source repository auto/configure
-        configure=./configure
-        [ -x "$tree/configure" ] || configure=auto/configure
-        (cd "$tree" && $configure "${conf_args[@]}" >"$tree/configure.log" 2>&1) || {
-            echo "build-module: nginx configure failed, see $tree/configure.log" >&2
-            tail -20 "$tree/configure.log" >&2
-            exit 1
-        }
-        echo "$stamp" >"$tree/.secrules-stamp"
-    fi
+    bash docker/configure-nginx.sh "$src" "$tree" - "${conf_args[@]}"
     # plain `cargo build` / `cargo test` use this link (see .cargo/config.toml)
     ln -sfn "nginx-$version" "$target/nginx/current"
     export NGINX_BUILD_DIR=$tree/objs

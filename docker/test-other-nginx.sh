@@ -2,36 +2,13 @@
 # Builds a newer vanilla nginx (the source the `nginx-src` crate ships, 1.28.x), the module against
 # it, and runs the nginx integration tests on that pair: the module must not only build against
 # Debian's 1.22.1 (ingress-nginx runs 1.27, with `ngx_table_elt_t.next` from 1.23 on).
-# Needs: gcc make libssl-dev libpcre2-dev zlib1g-dev (installs them when missing, as root).
+# Needs: gcc make libssl-dev libpcre2-dev zlib1g-dev (docker/configure-nginx.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 work=${OTHER_NGINX_DIR:-$root/target/other-nginx}
 
-missing=()
-for pkg in gcc make libssl-dev libpcre2-dev zlib1g-dev; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-
-# The crate is only a carrier for nginx's source: fetch it, find where cargo unpacked it.
-mkdir -p "$work/fetch/src"
-cat >"$work/fetch/Cargo.toml" <<'TOML'
-[package]
-name = "fetch-nginx-src"
-version = "0.0.0"
-edition = "2021"
-publish = false
-[dependencies]
-nginx-src = "1.28"
-[workspace]
-TOML
-: >"$work/fetch/src/lib.rs"
-source=$(cd "$work/fetch" && cargo metadata --format-version 1 --quiet |
-    python3 -c 'import json,sys,os; m=json.load(sys.stdin); p=[x for x in m["packages"] if x["name"]=="nginx-src"][0]; print(os.path.join(os.path.dirname(p["manifest_path"]), "nginx"))')
+source=$(bash docker/nginx-src.sh "1.28" "$work")
 version=$(sed -n 's/^#define NGINX_VERSION *"\(.*\)"/\1/p' "$source/src/core/nginx.h")
 echo "other nginx: $version from $source"
 
