@@ -47,6 +47,22 @@ impl Gateway {
             proxy_set_header x-nginx-s-dn $ssl_client_s_dn;
             proxy_set_header x-nginx-i-dn $ssl_client_i_dn;
 "#;
+        // proxy_set_header of the identity names, as an operator might write them.
+        let psh = format!(
+            r#"
+        location /psh-client-var/ {{
+            proxy_pass {upstream};
+            proxy_set_header ssl-client-verify $http_ssl_client_verify;
+            proxy_set_header ssl-client-fingerprint $http_ssl_client_fingerprint;
+        }}
+        location /psh-empty/ {{ proxy_pass {upstream}; proxy_set_header ssl-client-fingerprint ""; }}
+        location /psh-nginx-var/ {{
+            proxy_pass {upstream};
+            proxy_set_header ssl-client-fingerprint $ssl_client_fingerprint;
+            proxy_set_header ssl-client-verify $ssl_client_verify;
+        }}
+"#
+        );
         let tls = format!(
             "ssl_certificate {}; ssl_certificate_key {};",
             pki.path("server.crt"),
@@ -81,15 +97,16 @@ impl Gateway {
         location /static/ {{ alias html/; }}
         location /redirect-to-identity/ {{ secrules_client_cert_headers off; try_files /nonexistent @with-identity; }}
         location @with-identity {{ proxy_pass {upstream}; }}
+{psh}
     }}
     server {{
-        listen 127.0.0.1:{no_ca} ssl;
+        listen 127.0.0.1:{no_ca} ssl http2;
         {tls}
         ssl_verify_client optional_no_ca;
         location / {{ proxy_pass {upstream}; {nginx_view} }}
     }}
     server {{
-        listen 127.0.0.1:{optional} ssl;
+        listen 127.0.0.1:{optional} ssl http2;
         {tls}
         ssl_client_certificate {ca};
         ssl_verify_client optional;
@@ -98,6 +115,7 @@ impl Gateway {
     server {{
         listen 127.0.0.1:{plain};
         location / {{ proxy_pass {upstream}; {nginx_view} }}
+{psh}
     }}
 "#,
             ca = pki.path("ca.crt"),
@@ -501,4 +519,143 @@ fn wait_for_access_log_line(gw: &Gateway) -> String {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     std::fs::read_to_string(&path).unwrap_or_default()
+}
+
+/// Spoofs in every spelling nginx accepts: repeated, in odd letter case, with `_` for `-`, mixed
+/// with real headers, over HTTP/1.1 and HTTP/2 (where curl sends the names lowercase, as h2
+/// requires, and nginx keeps repeated fields as separate headers).
+const REPEATED_SPOOFS: &[&str] = &[
+    "ssl-client-verify: SUCCESS",
+    "SSL-CLIENT-VERIFY: SUCCESS",
+    "sSl-ClIeNt-VeRiFy: SUCCESS",
+    "ssl_client_verify: SUCCESS",
+    "Ssl-Client-Fingerprint: 0000000000000000000000000000000000000000",
+    "X-Other: keep-me",
+    "ssl-client-fingerprint: 1111111111111111111111111111111111111111",
+    "SSL_CLIENT_FINGERPRINT: 1111111111111111111111111111111111111111",
+    "ssl-client-subject-dn: CN=admin,O=General Hospital",
+    "SSL-Client-Subject-DN: CN=admin,O=General Hospital",
+    "ssl-client-issuer-dn: CN=admin",
+    "X-Forwarded-Client-Cert: Hash=abc;Subject=\"CN=admin\"",
+    "x-forwarded-client-cert: Hash=def",
+];
+
+#[test]
+fn repeated_and_odd_case_spoofs_over_http1_and_http2_are_all_removed() {
+    let gw = Gateway::start("spoof-repeated");
+    let pki = pki();
+    let mut ran = 0;
+    for http in ["--http1.1", "--http2"] {
+        for (port, client) in [
+            (gw.mtls, Some("general")),
+            (gw.optional, None),
+            (gw.no_ca, Some("rogue")),
+        ] {
+            let mut args = match client {
+                Some(name) => pki.curl_client(name),
+                None => pki.curl_anonymous(),
+            };
+            args.push(http.into());
+            for header in REPEATED_SPOOFS {
+                args.extend(["-H".to_string(), header.to_string()]);
+            }
+            args.push(format!("https://127.0.0.1:{port}/"));
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            let response = curl(&refs);
+            let case = format!("{http} port {port} client {client:?}");
+            assert_eq!(response.status, 200, "{case}: {}", response.body);
+            assert_no_spoof_reached(&response);
+            let verify = response.backend_headers("ssl-client-verify");
+            assert_eq!(verify.len(), 1, "{case}: {verify:?}");
+            assert_eq!(
+                verify,
+                vec![response
+                    .backend_header("x-nginx-verify")
+                    .unwrap_or_else(|| "SUCCESS".into())],
+                "{case}"
+            );
+            let fingerprints = response.backend_headers("ssl-client-fingerprint");
+            match client {
+                Some("general") => assert_eq!(
+                    fingerprints,
+                    vec![pki.fingerprint("general", "sha1")],
+                    "{case}"
+                ),
+                _ => assert!(fingerprints.is_empty(), "{case}: {fingerprints:?}"),
+            }
+            assert!(
+                response
+                    .backend_headers("x-forwarded-client-cert")
+                    .is_empty(),
+                "{case}"
+            );
+            assert_eq!(
+                response.backend_headers("x-other"),
+                vec!["keep-me".to_string()],
+                "{case}"
+            );
+            for name in ["ssl_client_verify", "ssl_client_fingerprint"] {
+                assert!(
+                    response.backend_header(name).is_none(),
+                    "{case}: {name} reached the backend"
+                );
+            }
+            ran += 1;
+        }
+    }
+    assert_eq!(ran, 6);
+}
+
+/// proxy_set_header runs after the module, on what the module left: `$http_ssl_client_*` reads
+/// the module's value (the client's copies are gone), `""` removes the header, and nginx's own
+/// `$ssl_client_*` variables give the same as the module (`$ssl_client_verify` is `NONE` without
+/// TLS too, but an empty `$ssl_client_fingerprint` drops the header).
+#[test]
+fn proxy_set_header_with_identity_names_sees_only_the_modules_values() {
+    let gw = Gateway::start("spoof-proxy-set-header");
+    let pki = pki();
+    let spoofs = [
+        "ssl-client-verify: SUCCESS",
+        "ssl-client-fingerprint: 0000000000000000000000000000000000000000",
+    ];
+    // Plain HTTP: no certificate at all.
+    let echoed = gw.get(gw.plain, "/psh-client-var/", None, &spoofs);
+    assert_eq!(echoed.status, 200);
+    assert_no_spoof_reached(&echoed);
+    assert_eq!(
+        echoed.backend_headers("ssl-client-verify"),
+        vec!["NONE".to_string()]
+    );
+    assert!(echoed.backend_headers("ssl-client-fingerprint").is_empty());
+    let emptied = gw.get(gw.plain, "/psh-empty/", None, &spoofs);
+    assert_no_spoof_reached(&emptied);
+    assert!(emptied.backend_headers("ssl-client-fingerprint").is_empty());
+    let nginx_var = gw.get(gw.plain, "/psh-nginx-var/", None, &spoofs);
+    assert_no_spoof_reached(&nginx_var);
+    assert!(nginx_var
+        .backend_headers("ssl-client-fingerprint")
+        .is_empty());
+    // A verified client: the same real identity through every spelling.
+    let real = pki.fingerprint("general", "sha1");
+    for path in ["/psh-client-var/", "/psh-nginx-var/"] {
+        let response = gw.get(gw.mtls, path, Some("general"), &spoofs);
+        assert_eq!(response.status, 200, "{path}");
+        assert_no_spoof_reached(&response);
+        assert_eq!(
+            response.backend_headers("ssl-client-fingerprint"),
+            vec![real.clone()],
+            "{path}"
+        );
+        assert_eq!(
+            response.backend_headers("ssl-client-verify"),
+            vec!["SUCCESS".to_string()],
+            "{path}"
+        );
+    }
+    let emptied = gw.get(gw.mtls, "/psh-empty/", Some("general"), &spoofs);
+    assert!(emptied.backend_headers("ssl-client-fingerprint").is_empty());
+    assert_eq!(
+        emptied.backend_headers("ssl-client-verify"),
+        vec!["SUCCESS".to_string()]
+    );
 }

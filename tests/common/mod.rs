@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod backend;
+pub mod crs;
 pub mod nginx;
 pub mod no_request;
 pub mod pki;

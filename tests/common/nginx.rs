@@ -162,6 +162,11 @@ impl Nginx {
         assert!(status.success());
     }
 
+    /// The master's pid.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Whether the master process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

@@ -30,18 +30,15 @@ impl ReflectBackend {
 fn serve(stream: TcpStream) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+    let Some(request_line) = read_line_lossy(&mut reader) else {
         return;
-    }
+    };
     let mut content_length = 0usize;
     let mut chunked = false;
     loop {
-        let mut line = String::new();
-        match reader.read_line(&mut line) {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
+        let Some(line) = read_line_lossy(&mut reader) else {
+            return;
+        };
         if line.trim_end().is_empty() {
             break;
         }
@@ -70,6 +67,16 @@ fn serve(stream: TcpStream) {
     };
     let mut stream = stream;
     let _ = stream.write_all(&response);
+}
+
+/// One line of the request head; header values may hold any byte (invalid UTF-8 included), so
+/// the line is read as bytes and converted lossily. None at the end of the stream.
+fn read_line_lossy(reader: &mut impl BufRead) -> Option<String> {
+    let mut line = Vec::new();
+    match reader.read_until(b'\n', &mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(String::from_utf8_lossy(&line).into_owned()),
+    }
 }
 
 fn read_chunked(reader: &mut impl BufRead) -> Vec<u8> {
