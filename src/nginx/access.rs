@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use ngx::ffi::{
     ngx_http_complex_value, ngx_http_core_run_phases, ngx_http_finalize_request,
-    ngx_http_read_client_request_body, ngx_http_request_t, ngx_int_t, ngx_str_t,
-    NGX_HTTP_INTERNAL_SERVER_ERROR,
+    ngx_http_read_client_request_body, ngx_http_request_t, ngx_int_t, ngx_log_t, ngx_str_t,
+    NGX_HTTP_INTERNAL_SERVER_ERROR, NGX_LOG_ALERT,
 };
 use ngx::http::HttpModuleLocationConf;
 
 use super::conf::LocationConf;
-use super::guard::guarded;
+use super::fault;
+use super::guard::{guarded, guarded_with};
 use super::headers::forward_client_identity;
 use super::log::{log_line, nginx_level};
 use super::request_body;
@@ -30,8 +31,64 @@ const INTERNAL_ERROR: ngx_int_t = NGX_HTTP_INTERNAL_SERVER_ERROR as ngx_int_t;
 pub unsafe extern "C" fn access_handler(r: *mut ngx_http_request_t) -> ngx_int_t {
     // SAFETY: nginx calls phase handlers with a live request whose connection has a log.
     let log = unsafe { (*(*r).connection).log };
-    // Fail closed: a request whose inspection broke must not reach the upstream.
-    guarded(log, INTERNAL_ERROR, || unsafe { handle(r) })
+    guarded_with(
+        || unsafe { handle(r) },
+        // SAFETY: the request is still live; only the module's own state may be inconsistent.
+        |what| unsafe { inspection_failed(r, log, what, request_context::find(r)) },
+    )
+}
+
+/// An internal error while inspecting `r` (a panic the guard caught, or memory nginx refused):
+/// logged at `alert`, the rules are not run again for this request, and `secrules_on_error`
+/// decides: `closed` (the default) answers 500, `open` lets the request go on as if the rules had
+/// passed it. Either way the client-identity headers are rewritten before the upstream sees the
+/// request: failing open skips the WAF, never the mTLS identity.
+///
+/// # Safety
+/// `r` is the live request the access handler was called with, `context` its context if any.
+unsafe fn inspection_failed(
+    r: *mut ngx_http_request_t,
+    log: *mut ngx_log_t,
+    what: &str,
+    mut context: Option<&mut RequestContext>,
+) -> ngx_int_t {
+    let open = Module::location_conf(&*r).is_some_and(|conf| conf.fails_open());
+    log_line(
+        log,
+        NGX_LOG_ALERT as usize,
+        &format!(
+            "secrules: internal error: {what}; {}",
+            if open {
+                "the request goes on uninspected (secrules_on_error open)"
+            } else {
+                "the request is answered with 500 (secrules_on_error closed)"
+            }
+        ),
+    );
+    if let Some(context) = context.as_deref_mut() {
+        context.mark_failed();
+    }
+    let identity_pending = !context.as_ref().is_some_and(|c| c.identity_forwarded);
+    if !open {
+        return INTERNAL_ERROR;
+    }
+    let Some(conf) = Module::location_conf(&*r) else {
+        return NGX_DECLINED;
+    };
+    if identity_pending && conf.forwards_client_identity() {
+        // Its own guard: if the identity code itself is what failed, the request cannot go on.
+        let forwarded = guarded(log, Err(()), || unsafe {
+            let view = NginxRequest::new(r, Vec::new());
+            forward_client_identity(r, conf, &view)
+        });
+        if forwarded.is_err() {
+            return INTERNAL_ERROR;
+        }
+        if let Some(context) = context {
+            context.identity_forwarded = true;
+        }
+    }
+    NGX_DECLINED
 }
 
 /// # Safety
@@ -48,8 +105,9 @@ unsafe fn handle(r: *mut ngx_http_request_t) -> ngx_int_t {
     if !runs_rules && !conf.forwards_client_identity() {
         return NGX_DECLINED;
     }
+    let log = (*(*r).connection).log;
     let Some(context) = request_context::get_or_create(r) else {
-        return INTERNAL_ERROR;
+        return inspection_failed(r, log, "no memory for the request context", None);
     };
     if context.waiting_for_body {
         // Woken by an event before the body is complete; the post handler resumes us.
@@ -69,6 +127,7 @@ unsafe fn handle(r: *mut ngx_http_request_t) -> ngx_int_t {
         .clone();
     let view = NginxRequest::new(r, unique_id);
     if run_rules {
+        fault::inject(r, fault::Point::Access);
         match run_rules_until_body(r, conf, context, &view) {
             Verdict::Continue => {}
             Verdict::Answer(rc) => return rc,
@@ -100,7 +159,7 @@ unsafe fn run_rules_until_body(
     let Some(ruleset) = &conf.ruleset else {
         return Verdict::Continue;
     };
-    let log = (*(*r).connection).log;
+    let log: *mut ngx_log_t = (*(*r).connection).log;
     if context.rules == RulesStage::NotStarted {
         let mut transaction = Transaction::new(Arc::clone(ruleset));
         let intervention = transaction.run_phase(1, view);
@@ -127,12 +186,21 @@ unsafe fn run_rules_until_body(
         }
     }
     let Some(transaction) = context.transaction.as_mut() else {
-        return Verdict::Answer(INTERNAL_ERROR);
+        return Verdict::Answer(inspection_failed(
+            r,
+            log,
+            "the transaction is gone",
+            Some(context),
+        ));
     };
     if context.rules == RulesStage::ReadingBody {
         let Some(body) = request_body::read_all(r) else {
-            context.rules = RulesStage::Done;
-            return Verdict::Answer(INTERNAL_ERROR);
+            return Verdict::Answer(inspection_failed(
+                r,
+                log,
+                "the request body could not be read into memory",
+                Some(context),
+            ));
         };
         let intervention = transaction.set_request_body(body, request_body::content_type(r));
         write_log(log, transaction);
@@ -153,20 +221,31 @@ unsafe fn run_rules_until_body(
 /// Called by nginx when the whole body is in (synchronously, from
 /// `ngx_http_read_client_request_body`, or later from an event).
 unsafe extern "C" fn body_read(r: *mut ngx_http_request_t) {
-    let log = (*(*r).connection).log;
-    guarded(log, (), || unsafe {
-        let main = (*r).main;
-        (*main).set_count((*main).count() - 1);
-        let Some(context) = request_context::find(r) else {
-            return;
-        };
-        if context.waiting_for_body {
-            context.waiting_for_body = false;
-            // The access phase stopped at our NGX_DONE; run the phases from it again.
-            (*r).write_event_handler = Some(ngx_http_core_run_phases);
-            ngx_http_core_run_phases(r);
-        }
-    })
+    // SAFETY: nginx calls the post handler with a live request whose connection has a log.
+    let log = unsafe { (*(*r).connection).log };
+    // The read held a reference on the request; dropped first, so that nothing below can leak it.
+    let main = (*r).main;
+    (*main).set_count((*main).count() - 1);
+    // Only our own bookkeeping runs guarded; restarting the phases is nginx's code, and our
+    // access handler it reaches again has its own guard. (Should the guard fire, the request is
+    // not resumed: we cannot tell whether nginx called us from inside the access handler.)
+    let resume = guarded(log, false, || unsafe {
+        request_context::find(r)
+            .is_some_and(|context| std::mem::replace(&mut context.waiting_for_body, false))
+    });
+    if resume {
+        // Woken by an event after the access handler returned NGX_DONE: restart the phases there.
+        resume_phases(r);
+    }
+}
+
+/// The access phase stopped at our NGX_DONE; run the phases from it again.
+///
+/// # Safety
+/// `r` is a live request whose access phase returned NGX_DONE.
+unsafe fn resume_phases(r: *mut ngx_http_request_t) {
+    (*r).write_event_handler = Some(ngx_http_core_run_phases);
+    ngx_http_core_run_phases(r);
 }
 
 pub(super) unsafe fn write_log(log: *mut ngx::ffi::ngx_log_t, transaction: &mut Transaction) {

@@ -17,6 +17,10 @@ pub const UNSET_UINT: ngx_uint_t = ngx_uint_t::MAX;
 pub const DIGEST_SHA1: ngx_uint_t = 1;
 pub const DIGEST_SHA256: ngx_uint_t = 2;
 
+/// Values of `secrules_on_error`.
+pub const ON_ERROR_CLOSED: ngx_uint_t = 1;
+pub const ON_ERROR_OPEN: ngx_uint_t = 2;
+
 /// Per http/server/location configuration. Fields touched by nginx's own slot setters
 /// (`ngx_conf_set_flag_slot`, ...) use nginx's types and "unset" markers.
 pub struct LocationConf {
@@ -37,6 +41,9 @@ pub struct LocationConf {
     pub fingerprint_digest: ngx_uint_t,
     /// `secrules_client_cert_xfcc on|off`.
     pub xfcc: ngx_flag_t,
+    /// `secrules_on_error closed|open`: what a request gets when inspecting it failed
+    /// internally (a panic caught by the guard, memory nginx refused).
+    pub on_error: ngx_uint_t,
 }
 
 impl Default for LocationConf {
@@ -51,6 +58,7 @@ impl Default for LocationConf {
             client_cert_headers: UNSET_FLAG,
             fingerprint_digest: UNSET_UINT,
             xfcc: UNSET_FLAG,
+            on_error: UNSET_UINT,
         }
     }
 }
@@ -82,6 +90,13 @@ impl LocationConf {
                 parent.fingerprint_digest
             };
         }
+        if self.on_error == UNSET_UINT {
+            self.on_error = if parent.on_error == UNSET_UINT {
+                ON_ERROR_CLOSED
+            } else {
+                parent.on_error
+            };
+        }
         if self.transaction_id.is_null() {
             self.transaction_id = parent.transaction_id;
         }
@@ -108,6 +123,11 @@ impl LocationConf {
 
     pub fn is_enabled(&self) -> bool {
         self.enabled == 1
+    }
+
+    /// `secrules_on_error open`: a request whose inspection failed goes on uninspected.
+    pub fn fails_open(&self) -> bool {
+        self.on_error == ON_ERROR_OPEN
     }
 
     pub fn forwards_client_identity(&self) -> bool {

@@ -13,7 +13,7 @@ use ngx::ffi::{
 };
 use ngx::ngx_string;
 
-use super::conf::{LocationConf, DIGEST_SHA1, DIGEST_SHA256};
+use super::conf::{LocationConf, DIGEST_SHA1, DIGEST_SHA256, ON_ERROR_CLOSED, ON_ERROR_OPEN};
 use super::guard::guarded;
 use super::{NGX_CONF_ERROR, NGX_CONF_OK};
 use crate::compile::RuleSource;
@@ -37,29 +37,37 @@ const fn command(
     }
 }
 
+/// One `name -> value` entry of an `ngx_conf_enum_t` table.
+const fn choice(name: ngx_str_t, value: ngx_uint_t) -> ngx_conf_enum_t {
+    ngx_conf_enum_t { name, value }
+}
+
+/// The terminating entry nginx looks for.
+const END_OF_CHOICES: ngx_conf_enum_t = choice(
+    ngx_str_t {
+        len: 0,
+        data: ptr::null_mut(),
+    },
+    0,
+);
+
 static mut FINGERPRINT_DIGESTS: [ngx_conf_enum_t; 3] = [
-    ngx_conf_enum_t {
-        name: ngx_string!("sha1"),
-        value: DIGEST_SHA1,
-    },
-    ngx_conf_enum_t {
-        name: ngx_string!("sha256"),
-        value: DIGEST_SHA256,
-    },
-    ngx_conf_enum_t {
-        name: ngx_str_t {
-            len: 0,
-            data: ptr::null_mut(),
-        },
-        value: 0,
-    },
+    choice(ngx_string!("sha1"), DIGEST_SHA1),
+    choice(ngx_string!("sha256"), DIGEST_SHA256),
+    END_OF_CHOICES,
+];
+
+static mut ON_ERROR: [ngx_conf_enum_t; 3] = [
+    choice(ngx_string!("closed"), ON_ERROR_CLOSED),
+    choice(ngx_string!("open"), ON_ERROR_OPEN),
+    END_OF_CHOICES,
 ];
 
 const ENABLED: usize = std::mem::offset_of!(LocationConf, enabled);
 const TRANSACTION_ID: usize = std::mem::offset_of!(LocationConf, transaction_id);
 
 // nginx keeps a pointer to this table and its (`post`) enum table for the process lifetime.
-pub static mut COMMANDS: [ngx_command_t; 12] = [
+pub static mut COMMANDS: [ngx_command_t; 13] = [
     command(
         ngx_string!("secrules"),
         NGX_CONF_FLAG,
@@ -109,6 +117,15 @@ pub static mut COMMANDS: [ngx_command_t; 12] = [
         ngx_conf_set_flag_slot,
         std::mem::offset_of!(LocationConf, xfcc),
         ptr::null_mut(),
+    ),
+    // No ModSecurity-nginx equivalent (it has no guard: an internal error there is whatever
+    // libmodsecurity does), so only our name.
+    command(
+        ngx_string!("secrules_on_error"),
+        NGX_CONF_TAKE1,
+        ngx_conf_set_enum_slot,
+        std::mem::offset_of!(LocationConf, on_error),
+        ptr::addr_of_mut!(ON_ERROR) as *mut c_void,
     ),
     // ModSecurity-nginx's names, same meaning, so existing configurations load unchanged.
     command(

@@ -8,6 +8,7 @@ mod access;
 mod client_cert;
 mod conf;
 mod directives;
+mod fault;
 mod guard;
 mod headers;
 mod log;
@@ -21,9 +22,9 @@ use std::ffi::{c_char, c_void};
 use std::ptr;
 
 use ngx::ffi::{
-    ngx_array_push, ngx_conf_t, ngx_http_handler_pt, ngx_http_module_t,
+    ngx_array_push, ngx_conf_t, ngx_cycle_t, ngx_http_handler_pt, ngx_http_module_t,
     ngx_http_phases_NGX_HTTP_ACCESS_PHASE, ngx_http_phases_NGX_HTTP_LOG_PHASE, ngx_int_t,
-    ngx_module_t, NGX_HTTP_MODULE, NGX_LOG_EMERG, NGX_LOG_NOTICE,
+    ngx_module_t, NGX_HTTP_MODULE, NGX_LOG_ALERT, NGX_LOG_EMERG, NGX_LOG_NOTICE,
 };
 use ngx::http::{HttpModule, HttpModuleLocationConf, HttpModuleMainConf, NgxHttpCoreModule};
 
@@ -161,6 +162,24 @@ unsafe extern "C" fn postconfiguration(cf: *mut ngx_conf_t) -> ngx_int_t {
     })
 }
 
+/// Worker start: arms fault injection when the configuration passed `SECRULES_FAULT_INJECTION`
+/// to the workers (see fault.rs); logged at alert so it cannot go unnoticed in production.
+unsafe extern "C" fn init_process(cycle: *mut ngx_cycle_t) -> ngx_int_t {
+    // SAFETY: nginx passes the worker's live cycle.
+    let log = unsafe { (*cycle).log };
+    // A failure here must not stop the worker (nginx would respawn it in a loop).
+    guarded(log, NGX_OK, || {
+        if let Some(points) = fault::arm_from_environment() {
+            log::log_line(
+                log,
+                NGX_LOG_ALERT as usize,
+                &format!("secrules: fault injection armed in this worker: {points}"),
+            );
+        }
+        NGX_OK
+    })
+}
+
 static NGX_HTTP_SECRULES_MODULE_CTX: ngx_http_module_t = ngx_http_module_t {
     preconfiguration: Some(preconfiguration),
     postconfiguration: Some(postconfiguration),
@@ -182,5 +201,6 @@ pub static mut ngx_http_secrules_module: ngx_module_t = ngx_module_t {
     ctx: ptr::addr_of!(NGX_HTTP_SECRULES_MODULE_CTX) as _,
     commands: ptr::addr_of_mut!(directives::COMMANDS) as _,
     type_: NGX_HTTP_MODULE as _,
+    init_process: Some(init_process),
     ..ngx_module_t::default()
 };

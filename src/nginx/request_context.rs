@@ -48,9 +48,27 @@ pub struct RequestContext {
     pub logging_done: bool,
 }
 
+impl RequestContext {
+    /// Inspecting the request failed internally: the rules are not run again for it, and the
+    /// response filters and the log phase, which find no transaction, let everything pass.
+    pub fn mark_failed(&mut self) {
+        self.rules = RulesStage::Done;
+        self.waiting_for_body = false;
+        self.response = ResponseStage::HeadersInspected;
+        self.response_body = Vec::new();
+        // Dropped under its own guard: it may be in whatever state the failure left it.
+        let transaction = self.transaction.take();
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(transaction)));
+    }
+}
+
 unsafe extern "C" fn drop_context(data: *mut std::ffi::c_void) {
+    // The pool's cleanup has no log of its own; the cycle's is the one nginx itself uses here.
+    // SAFETY: ngx_cycle is the live cycle of this worker.
+    let log = unsafe { (*ngx::ffi::ngx_cycle).log };
     // SAFETY: `data` is the Box leaked in `get_or_create`, dropped exactly once, by the pool.
-    drop(unsafe { Box::from_raw(data as *mut RequestContext) });
+    let context = unsafe { Box::from_raw(data as *mut RequestContext) };
+    super::guard::guarded(log, (), move || drop(context));
 }
 
 /// The request's context, created on first use.

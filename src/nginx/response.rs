@@ -12,17 +12,19 @@ use ngx::ffi::{
     ngx_http_filter_finalize_request, ngx_http_output_body_filter_pt,
     ngx_http_output_header_filter_pt, ngx_http_request_t, ngx_http_top_body_filter,
     ngx_http_top_header_filter, ngx_int_t, ngx_pcalloc, ngx_table_elt_t, NGX_HTTP_HEAD,
-    NGX_LOG_ERR,
+    NGX_HTTP_INTERNAL_SERVER_ERROR, NGX_LOG_ALERT, NGX_LOG_ERR,
 };
 
 use crate::compile::BodyLimitAction;
 use crate::engine::Intervention;
 
 use super::access::write_log;
-use super::guard::guarded;
+use super::fault;
+use super::guard::{guarded, guarded_with};
 use super::log::log_line;
 use super::request_context::{self, ResponseStage};
 use super::request_view::{bytes, NginxRequest};
+use ngx::http::HttpModuleLocationConf;
 
 const NGX_ERROR: ngx_int_t = -1;
 const NGX_OK: ngx_int_t = 0;
@@ -66,14 +68,60 @@ unsafe fn next_body_filter(r: *mut ngx_http_request_t, chain: *mut ngx_chain_t) 
 }
 
 unsafe extern "C" fn header_filter(r: *mut ngx_http_request_t) -> ngx_int_t {
-    // SAFETY: nginx calls header filters with a live request whose connection has a log.
-    let log = unsafe { (*(*r).connection).log };
-    guarded(log, NGX_ERROR, || unsafe {
-        match phase_3(r) {
-            Some(rc) => rc,
-            None => next_header_filter(r),
-        }
-    })
+    guarded_with(
+        || unsafe {
+            match phase_3(r) {
+                Some(rc) => rc,
+                None => next_header_filter(r),
+            }
+        },
+        // SAFETY: the request is still live; nothing was sent yet (the header is ours to send).
+        |what| unsafe {
+            match response_failed(r, what) {
+                Failure::Closed => answer_with(r, NGX_HTTP_INTERNAL_SERVER_ERROR as ngx_int_t),
+                Failure::Open => next_header_filter(r),
+            }
+        },
+    )
+}
+
+enum Failure {
+    Closed,
+    Open,
+}
+
+/// An internal error in phase 3 or 4: logged at `alert`; the request's context is marked failed,
+/// so the filters let the rest of the response through; `secrules_on_error` decides whether the
+/// response is replaced by a 500 (closed, the default; when the header is already out, the
+/// connection is cut instead) or goes on uninspected (open).
+///
+/// # Safety
+/// `r` is a live request.
+unsafe fn response_failed(r: *mut ngx_http_request_t, what: &str) -> Failure {
+    let open = super::Module::location_conf(&*r).is_some_and(|conf| conf.fails_open());
+    log_line(
+        (*(*r).connection).log,
+        NGX_LOG_ALERT as usize,
+        &format!(
+            "secrules: internal error: {what}; {}",
+            if open {
+                "the response goes on uninspected (secrules_on_error open)"
+            } else {
+                "the response is replaced by a 500 (secrules_on_error closed)"
+            }
+        ),
+    );
+    if let Some(context) = request_context::find(r) {
+        // What phase 4 held back is released by the caller (open) or dropped (closed).
+        let held = std::mem::take(&mut context.response_body);
+        context.mark_failed();
+        context.response_body = held;
+    }
+    if open {
+        Failure::Open
+    } else {
+        Failure::Closed
+    }
 }
 
 /// Runs phase 3 for the main request's response once; Some(rc) when it answered instead.
@@ -92,6 +140,7 @@ unsafe fn phase_3(r: *mut ngx_http_request_t) -> Option<ngx_int_t> {
     }
     context.response = ResponseStage::HeadersInspected;
     let transaction = context.transaction.as_mut()?;
+    fault::inject(r, fault::Point::HeaderFilter);
     let unique_id = context.unique_id.clone().unwrap_or_default();
     let out = &(*r).headers_out;
     let mut headers = Vec::new();
@@ -155,6 +204,14 @@ unsafe fn answer_instead(r: *mut ngx_http_request_t, intervention: &Intervention
             _ => 403,
         }
     };
+    answer_with(r, status)
+}
+
+/// Replaces the response with `status` (444: close the connection).
+///
+/// # Safety
+/// `r` is a live main request whose header has not been sent.
+unsafe fn answer_with(r: *mut ngx_http_request_t, status: ngx_int_t) -> ngx_int_t {
     // Drops what the upstream sent and answers with the rule's status instead; our context
     // survives (nginx keeps the calling module's ctx).
     let module = ptr::addr_of_mut!(super::ngx_http_secrules_module);
@@ -162,11 +219,20 @@ unsafe fn answer_instead(r: *mut ngx_http_request_t, intervention: &Intervention
 }
 
 unsafe extern "C" fn body_filter(r: *mut ngx_http_request_t, chain: *mut ngx_chain_t) -> ngx_int_t {
-    // SAFETY: nginx calls body filters with a live request whose connection has a log.
-    let log = unsafe { (*(*r).connection).log };
-    guarded(log, NGX_ERROR, || unsafe {
-        hold_body_for_phase_4(r, chain)
-    })
+    guarded_with(
+        || unsafe { hold_body_for_phase_4(r, chain) },
+        // SAFETY: `r` and `chain` are still what nginx passed; buffers we consumed are empty.
+        |what| unsafe {
+            let held = (*r).header_sent() == 0;
+            match response_failed(r, what) {
+                Failure::Closed if held => {
+                    answer_with(r, NGX_HTTP_INTERNAL_SERVER_ERROR as ngx_int_t)
+                }
+                Failure::Closed => NGX_ERROR,
+                Failure::Open => release_held(r, chain, false),
+            }
+        },
+    )
 }
 
 /// While phase 4 waits for the body: copies what arrives (marking nginx's buffers consumed, so
@@ -213,6 +279,7 @@ unsafe fn hold_body_for_phase_4(r: *mut ngx_http_request_t, chain: *mut ngx_chai
     if !complete && !over_limit {
         return NGX_OK;
     }
+    fault::inject(r, fault::Point::BodyFilter);
     let log = (*(*r).connection).log;
     let unique_id = context.unique_id.clone().unwrap_or_default();
     let view = NginxRequest::new(r, unique_id);
@@ -229,15 +296,37 @@ unsafe fn hold_body_for_phase_4(r: *mut ngx_http_request_t, chain: *mut ngx_chai
         context.response_body = Vec::new();
         return answer_instead(r, &intervention);
     }
-    let rc = next_header_filter(r);
-    if rc == NGX_ERROR || rc > NGX_OK || (*r).header_only() != 0 {
-        return rc;
+    release_held(r, ptr::null_mut(), complete)
+}
+
+/// Sends what phase 4 held back: the header (unless it is out already), then the held body,
+/// then `rest` (links whose buffers were consumed into the held body are empty by now, but may
+/// carry `last_buf`).
+///
+/// # Safety
+/// `r` is a live main request; `rest` is null or a chain nginx passed to the body filter.
+unsafe fn release_held(
+    r: *mut ngx_http_request_t,
+    rest: *mut ngx_chain_t,
+    complete: bool,
+) -> ngx_int_t {
+    if (*r).header_sent() == 0 {
+        let rc = next_header_filter(r);
+        if rc == NGX_ERROR || rc > NGX_OK || (*r).header_only() != 0 {
+            return rc;
+        }
     }
-    let held = std::mem::take(&mut context.response_body);
+    let held = request_context::find(r)
+        .map(|context| std::mem::take(&mut context.response_body))
+        .unwrap_or_default();
+    if held.is_empty() && !rest.is_null() {
+        return next_body_filter(r, rest);
+    }
     let out = held_buffer(r, &held, complete);
     if out.is_null() {
         return NGX_ERROR;
     }
+    (*out).next = rest;
     next_body_filter(r, out)
 }
 

@@ -29,8 +29,14 @@ pub fn temp_prefix(name: &str) -> PathBuf {
 
 /// nginx.conf around `http_body`, with the module loaded and everything inside the prefix.
 pub fn write_conf(prefix: &Path, http_body: &str) -> PathBuf {
+    write_conf_with_main(prefix, "", http_body)
+}
+
+/// As [`write_conf`], with `main` added at the top level (`env`, ...).
+pub fn write_conf_with_main(prefix: &Path, main: &str, http_body: &str) -> PathBuf {
     let conf = format!(
         r#"load_module {module};
+{main}
 worker_processes 1;
 user root;
 pid logs/nginx.pid;

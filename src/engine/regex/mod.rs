@@ -28,7 +28,16 @@ impl Regex {
                 .utf8(false)
                 .dot_matches_new_line(true)
                 .multi_line(true);
-            if let Ok(regex) = meta::Regex::builder().syntax(syntax).build(&translated) {
+            // utf8_empty(false): values are bytes, not UTF-8. With the default, an empty match
+            // next to a byte >= 0x80 is treated as splitting a code point, and the forward and
+            // reverse searches disagree: `(?m)^.*$` on "\xae..." panicked inside regex-automata
+            // ("reverse search must match if forward search does"; found by fuzzing CRS).
+            let config = meta::Config::new().utf8_empty(false);
+            if let Ok(regex) = meta::Regex::builder()
+                .configure(config)
+                .syntax(syntax)
+                .build(&translated)
+            {
                 return Ok(Regex {
                     engine: Engine::Linear(regex),
                 });
@@ -102,6 +111,29 @@ impl Regex {
 #[cfg(test)]
 mod tests {
     use super::Regex;
+
+    /// fuzz/regressions/transaction_crs/crash-a801d2e8...: CRS's `^.*$` on a header name whose
+    /// first byte is not ASCII made regex-automata panic. Empty matches between any two bytes
+    /// are fine, as in PCRE without UTF.
+    #[test]
+    fn empty_matches_next_to_non_ascii_bytes() {
+        let mut groups = Vec::new();
+        let cases: [(&str, &[u8], &[u8]); 6] = [
+            ("^.*$", b"\xaeontent-length", b"\xaeontent-length"),
+            ("^.*$", b"\x80", b"\x80"),
+            ("^.*$", b"\xae\n", b"\xae\n"),
+            ("(?m:^).*", b"\xff", b"\xff"),
+            (".*$", b"\xae", b"\xae"),
+            ("x*", b"\xe9", b""),
+        ];
+        for (pattern, input, group_0) in cases {
+            let regex = Regex::new(pattern).unwrap();
+            assert!(!regex.is_backtracking(), "{pattern}");
+            assert!(regex.is_match(input), "{pattern} on {input:?}");
+            assert!(regex.captures(input, &mut groups), "{pattern} on {input:?}");
+            assert_eq!(groups[0], group_0, "{pattern} on {input:?}");
+        }
+    }
 
     #[test]
     fn pcre_meaning_on_both_engines() {

@@ -1,0 +1,8 @@
+//! The urlencoded body processor (ARGS_POST), through a whole transaction.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    secrules_fuzz::post_body(b"application/x-www-form-urlencoded", data);
+});

@@ -1,0 +1,8 @@
+//! The XML body processor (and XML:/* XPath variables), through a whole transaction.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    secrules_fuzz::post_body(b"text/xml", data);
+});
