@@ -622,6 +622,7 @@ mod tests {
                 10,
                 "quote",
             ),
+            ("SecStatusEngine Maybe", 10, "On or Off"),
         ];
         for (text, line, reason) in cases {
             let error = load(text).expect_err(text);
@@ -629,6 +630,10 @@ mod tests {
             assert_eq!(error.line, *line, "{text}: {error}");
             assert!(error.reason.contains(reason), "{text}: {error}");
         }
-        assert_eq!(cases.len(), 11);
+        assert_eq!(cases.len(), 12);
+        // What ingress-nginx's older modsecurity.conf says: accepted, as libmodsecurity does.
+        for text in ["SecStatusEngine On", "SecStatusEngine Off"] {
+            load(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        }
     }
 }

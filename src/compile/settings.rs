@@ -116,8 +116,12 @@ pub fn apply(ruleset: &mut Ruleset, directive: &Directive) -> Result<bool, Strin
             one(directive)?;
         }
         // Off is what this engine does: no status reporting ever.
-        "secstatusengine" if args.len() == 1 && args[0].eq_ignore_ascii_case("off") => {}
-        "secstatusengine" => return Err("SecStatusEngine: only Off is supported".into()),
+        // libmodsecurity 3 parses `On` but reports nothing (its status feature was never
+        // finished); ingress-nginx's older modsecurity.conf and many snippets still say On.
+        "secstatusengine"
+            if args.len() == 1
+                && (args[0].eq_ignore_ascii_case("off") || args[0].eq_ignore_ascii_case("on")) => {}
+        "secstatusengine" => return Err("SecStatusEngine takes On or Off".into()),
         _ => return Ok(false),
     }
     Ok(true)
