@@ -6,12 +6,18 @@
 //!
 //! Writes are to local files and go to the page cache, like nginx's own `access_log` without
 //! `buffer=`: the worker does not wait for the disk.
+//!
+//! Log rotation: before each write the path is looked up again (one `stat`); when the file there
+//! is no longer the one open (logrotate moved it away) the path is opened anew, so records go to
+//! the new file with or without `nginx -s reopen`. nginx's workers run unprivileged: the new
+//! file must be one they may open (logrotate's `create 0640 www-data adm`, as Debian's nginx
+//! has it); if not, records keep going to the rotated file and the error is logged.
 
 use std::fs::{DirBuilder, File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 use super::config::{AuditSettings, Format, LogType};
 use super::record::Record;
@@ -19,8 +25,16 @@ use super::record::Record;
 /// The open audit log of one rule set.
 #[derive(Debug, Default)]
 pub struct AuditWriter {
-    /// The `SecAuditLog` file (records when Serial, index lines when Concurrent).
-    file: OnceLock<Result<File, String>>,
+    /// The `SecAuditLog` file (records when Serial, index lines when Concurrent). A worker
+    /// has one thread: the lock is never contended.
+    file: Mutex<Option<OpenLog>>,
+}
+
+#[derive(Debug)]
+struct OpenLog {
+    file: File,
+    /// Which file it is (device, inode), to notice a rotation.
+    identity: (u64, u64),
 }
 
 impl AuditWriter {
@@ -29,23 +43,33 @@ impl AuditWriter {
     /// opens its own logs).
     pub fn open(&self, settings: &AuditSettings) -> Result<(), String> {
         match &settings.path {
-            Some(path) => self.file(settings, path).map(|_| ()),
+            Some(path) => self.append(settings, path, b""),
             None => Ok(()),
         }
     }
 
-    fn file(&self, settings: &AuditSettings, path: &Path) -> Result<&File, String> {
-        self.file
-            .get_or_init(|| {
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .mode(settings.file_mode.unwrap_or(0o640))
-                    .open(path)
-                    .map_err(|e| format!("cannot open audit log {}: {e}", path.display()))
-            })
-            .as_ref()
-            .map_err(Clone::clone)
+    /// Appends `bytes` to the `SecAuditLog` file, opening it again if it was rotated away.
+    fn append(&self, settings: &AuditSettings, path: &Path, bytes: &[u8]) -> Result<(), String> {
+        let mut open = self.file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let at_path = std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()));
+        let mut reopen_error = None;
+        if open.as_ref().is_none_or(|log| Some(log.identity) != at_path) {
+            match open_log(settings, path) {
+                Ok(log) => *open = Some(log),
+                // A worker without the right to create the new file (nginx's workers do not run
+                // as root) keeps writing to the one it has rather than losing records.
+                Err(reason) if open.is_some() => reopen_error = Some(reason),
+                Err(reason) => return Err(reason),
+            }
+        }
+        match open.as_ref() {
+            Some(log) if !bytes.is_empty() => append(&log.file, bytes, path)?,
+            _ => {}
+        }
+        match reopen_error {
+            Some(reason) => Err(format!("{reason} (the record went to the file open before)")),
+            None => Ok(()),
+        }
     }
 
     /// Writes one record as the settings say.
@@ -57,7 +81,7 @@ impl AuditWriter {
                     .path
                     .as_deref()
                     .ok_or("no SecAuditLog file is set")?;
-                append(self.file(settings, path)?, text.as_bytes(), path)
+                self.append(settings, path, text.as_bytes())
             }
             LogType::Concurrent => {
                 let dir = settings
@@ -67,12 +91,27 @@ impl AuditWriter {
                 let file = write_record_file(settings, dir, record, &text)?;
                 if let Some(path) = settings.path.as_deref() {
                     let line = index_line(record, &file, &text);
-                    append(self.file(settings, path)?, line.as_bytes(), path)?;
+                    self.append(settings, path, line.as_bytes())?;
                 }
                 Ok(())
             }
         }
     }
+}
+
+fn open_log(settings: &AuditSettings, path: &Path) -> Result<OpenLog, String> {
+    let error = |e: std::io::Error| format!("cannot open audit log {}: {e}", path.display());
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(settings.file_mode.unwrap_or(0o640))
+        .open(path)
+        .map_err(error)?;
+    let metadata = file.metadata().map_err(error)?;
+    Ok(OpenLog {
+        file,
+        identity: (metadata.dev(), metadata.ino()),
+    })
 }
 
 /// The record's text in the configured format.
@@ -172,4 +211,27 @@ fn boundary(unique_id: &[u8]) -> String {
         hash = (hash ^ u32::from(b)).wrapping_mul(0x0100_0193);
     }
     format!("{hash:08x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rotated_log_is_opened_anew_at_its_path() {
+        let dir = std::env::temp_dir().join(format!("secrules-rotate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("audit.log");
+        let _ = std::fs::remove_file(&path);
+        let settings = AuditSettings::default();
+        let writer = AuditWriter::default();
+        writer.append(&settings, &path, b"one\n").unwrap();
+        writer.append(&settings, &path, b"two\n").unwrap();
+        // What logrotate does before `nginx -s reopen`.
+        std::fs::rename(&path, dir.join("audit.log.1")).unwrap();
+        writer.append(&settings, &path, b"three\n").unwrap();
+        assert_eq!(std::fs::read_to_string(dir.join("audit.log.1")).unwrap(), "one\ntwo\n");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "three\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
