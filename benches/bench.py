@@ -242,6 +242,15 @@ def limit_memory(gb):
     return apply
 
 
+
+def kill_all(pids):
+    """SIGKILL each process that is still there."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
 class Nginx:
     def __init__(self, args, name, prefix, conf_text, port):
         self.args, self.name, self.prefix, self.port = args, name, prefix, port
@@ -299,21 +308,13 @@ class Nginx:
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                for pid in workers + [self.proc.pid]:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+                kill_all(workers + [self.proc.pid])
                 self.proc.wait()
         self.proc = None
 
     def restart(self):
         """Kills a worker stuck in a request (and its master) and starts the instance again."""
-        for pid in (self.worker, self.proc.pid):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        kill_all([self.worker, self.proc.pid])
         self.proc.wait()
         self.proc = None
         self.start()
