@@ -165,6 +165,10 @@ pub struct Transaction {
     overrides: Overrides,
     /// Logged matches and the verdict, for audit records and nginx variables.
     report: Report,
+    /// The list a link's values are collected into, kept between links: CRS reads every
+    /// argument in most rules, and growing a list of 2,000 values anew per rule was 5% of a
+    /// JSON POST's instructions.
+    value_buffer: Vec<Value<'static>>,
 }
 
 #[derive(Default)]
@@ -195,6 +199,7 @@ impl Transaction {
             intervened: false,
             overrides: Overrides::default(),
             report: Report::default(),
+            value_buffer: Vec::new(),
         }
     }
 
@@ -631,7 +636,7 @@ impl Transaction {
                 request,
                 state: &self.state,
             };
-            let mut values: Vec<Value> = Vec::new();
+            let mut values: Vec<Value> = recycle(std::mem::take(&mut self.value_buffer));
             for target in &link.targets {
                 target.values(&ctx, &mut values);
             }
@@ -651,10 +656,12 @@ impl Transaction {
                 }
             }
             let Some((index, found, groups)) = first else {
+                self.value_buffer = recycle(values);
                 self.state.matched_vars.clear();
                 return None;
             };
             let rest: Vec<Value<'static>> = values.drain(index + 1..).map(Value::into_owned).collect();
+            self.value_buffer = recycle(values);
             (Some((found, groups)), rest)
         };
         // Every value is tried (MATCHED_VARS holds all matches); like libmodsecurity, the last
@@ -692,6 +699,17 @@ impl Transaction {
         let found = matches.pop()?;
         Some(found)
     }
+}
+
+/// An emptied list of values, with its allocation, for values of another lifetime. Collecting
+/// a `vec::IntoIter` through `map` reuses its buffer when the element layouts agree (they are
+/// the same type here), so this moves no memory and allocates nothing.
+fn recycle<'b>(mut values: Vec<Value<'_>>) -> Vec<Value<'b>> {
+    values.clear();
+    values
+        .into_iter()
+        .map(|_| unreachable!("the list was emptied"))
+        .collect()
 }
 
 /// Tries one value of `link`: what the log line and MATCHED_VAR show if it matches.
