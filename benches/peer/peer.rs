@@ -3,6 +3,8 @@
 //!
 //! ```sh
 //! cd benches/peer && cargo bench -- --warm-up-time 1 --measurement-time 3
+//! python3 medians.py           # criterion's medians, and zentinel-modsec / secrules
+//! bash instructions.sh         # instructions per transaction, under callgrind (see `profile`)
 //! ```
 //!
 //! The requests, the entry files and the secrules transaction are `benches/engine.rs`'s
@@ -13,11 +15,12 @@
 //! early with the same request the other runs through every rule.
 //!
 //! zentinel-modsec 0.5.0 refuses `benches/waf/engine.conf` as it is: its parser takes `id:` only
-//! unquoted, and that file (CRS CI's base configuration) writes `id:'200000'`. It gets a copy
-//! with the quotes removed, which means the same to ModSecurity and to secrules. It also compiles
-//! each `@rx` on first use rather than at load, so its load time leaves out what secrules's
-//! includes; "load + first requests" (loading, then one request of each type) is the figure
-//! where both have built what these requests need.
+//! unquoted, and that file (CRS CI's base configuration) writes `id:'200000'`; and it does not
+//! know `MULTIPART_UNMATCHED_BOUNDARY` (rule 200004). It gets a copy with the quotes removed,
+//! which means the same to ModSecurity and to secrules, and without the directives it still
+//! refuses (printed by the check). It also compiles each `@rx` on first use rather than at load,
+//! so its load time leaves out what secrules's includes; "load + first requests" (loading, then
+//! one request of each type) is the figure where both have built what these requests need.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -211,7 +214,56 @@ fn detections(matched: &[String]) -> Vec<&str> {
         .collect()
 }
 
+/// The instruction-count mode: `PEER_BENCH_PROFILE=<secrules|zentinel-modsec>/pl<N>:<count>`
+/// loads one engine, runs every request once (so zentinel-modsec has compiled the regexes they
+/// reach), then each traffic type `count` times in its own call of `run_transactions`, in the
+/// order of `traffic()`, and exits without criterion. `instructions.sh` runs it under callgrind,
+/// which counts instructions per call; counts do not depend on what else the machine is doing.
+fn profile(spec: &str) {
+    let (which, count) = spec.split_once(':').unwrap_or((spec, "2"));
+    let (engine, level) = which.split_once("/pl").expect("<engine>/pl<N>:<count>");
+    let level: u8 = level.parse().expect("paranoia level");
+    let count: usize = count.parse().expect("count");
+    let requests = traffic();
+    let run: Box<Run> = match engine {
+        "secrules" => {
+            let ruleset = secrules_load(level);
+            Box::new(move |r| transaction(&ruleset, r))
+        }
+        "zentinel-modsec" => {
+            let modsec = zentinel_load(&zentinel_entry_file(level));
+            Box::new(move |r| zentinel_transaction(&modsec, r))
+        }
+        _ => panic!("no engine {engine}"),
+    };
+    for (name, request) in &requests {
+        assert_eq!(
+            run(request),
+            expected(name, level),
+            "{engine}, {name} at PL{level}"
+        );
+    }
+    for (name, request) in &requests {
+        run_transactions(&run, request, count);
+        eprintln!("{engine} PL{level} {name}: {count} transactions");
+    }
+}
+
+/// One whole transaction of either engine; returns the status if the request was refused.
+type Run = dyn Fn(&Request) -> Option<u16>;
+
+#[inline(never)]
+fn run_transactions(run: &Run, request: &Request, count: usize) {
+    for _ in 0..count {
+        std::hint::black_box(run(std::hint::black_box(request)));
+    }
+}
+
 fn benches(c: &mut Criterion) {
+    if let Ok(spec) = std::env::var("PEER_BENCH_PROFILE") {
+        profile(&spec);
+        return;
+    }
     // While checking, zentinel-modsec's warnings (what it skips or cannot run) go to stderr;
     // not while timing.
     let warnings = tracing_subscriber::fmt()
