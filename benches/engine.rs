@@ -8,267 +8,30 @@
 //! ```
 //!
 //! The rules are those of the nginx benchmark: `benches/waf/engine.conf`, CRS's
-//! `crs-setup.conf.example`, `benches/waf/pl<N>.conf`, `rules/*.conf`. The requests are built
-//! here the same way `bench.py` builds them (letters, digits, `-` and `.`; same sizes and counts).
+//! `crs-setup.conf.example`, `benches/waf/pl<N>.conf`, `rules/*.conf`. The requests are built in
+//! `benches/shared/traffic.rs` the way `bench.py` builds them (letters, digits, `-` and `.`; same
+//! sizes and counts).
 //!
 //! For profilers, `SECRULES_BENCH_PROFILE=pl1/post-json:200` runs only that transaction that
 //! many times and exits, without criterion's timing loop: under `valgrind --tool=callgrind
 //! --toggle-collect='*run_transactions*'` this gives instruction counts per transaction that do
 //! not depend on what else the machine is doing.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use secrules::compile::{RuleSource, Ruleset};
-use secrules::engine::{RequestView, Transaction};
-use secrules::mtls::ClientCertificate;
 
-/// A request as plain data; its parts are split once, when built, so the benchmark times the
-/// engine and not the view.
-struct Request {
-    method: &'static str,
-    uri: String,
-    path: String,
-    query: String,
-    request_line: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
+/// The requests, the CRS entry files and the secrules transaction, shared with the peer
+/// benchmark (`benches/peer/`).
+#[path = "shared/traffic.rs"]
+mod traffic;
+use traffic::{entry_file, expected, traffic, transaction, Request};
 
-impl RequestView for Request {
-    fn remote_addr(&self) -> &[u8] {
-        b"127.0.0.1"
-    }
-    fn remote_port(&self) -> u16 {
-        40000
-    }
-    fn method(&self) -> &[u8] {
-        self.method.as_bytes()
-    }
-    fn uri(&self) -> &[u8] {
-        self.uri.as_bytes()
-    }
-    fn query_string(&self) -> &[u8] {
-        self.query.as_bytes()
-    }
-    fn request_line(&self) -> &[u8] {
-        self.request_line.as_bytes()
-    }
-    fn path(&self) -> &[u8] {
-        self.path.as_bytes()
-    }
-    fn for_each_header<'s>(&'s self, f: &mut dyn FnMut(&'s [u8], &'s [u8])) {
-        self.headers
-            .iter()
-            .for_each(|(name, value)| f(name.as_bytes(), value.as_bytes()));
-    }
-    fn protocol(&self) -> &[u8] {
-        b"HTTP/1.1"
-    }
-    fn hostname(&self) -> &[u8] {
-        b"127.0.0.1"
-    }
-    fn server_port(&self) -> u16 {
-        80
-    }
-    fn unique_id(&self) -> &[u8] {
-        b"bench"
-    }
-    fn ssl_client_verify(&self) -> &[u8] {
-        b""
-    }
-    fn ssl_client_certificate(&self) -> Option<&ClientCertificate> {
-        None
-    }
-}
+const REPO_ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// A small deterministic generator (no rand dependency): xorshift64.
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn word(&mut self, n: usize, alphabet: &[u8]) -> String {
-        (0..n)
-            .map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize] as char)
-            .collect()
-    }
-}
-
-const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
-const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-const UPPER_DIGITS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
-
-/// The browser headers bench.py sends too (`benches/browser-headers.txt`).
-fn browser_headers() -> Vec<(String, String)> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/browser-headers.txt");
-    std::fs::read_to_string(path)
-        .expect("benches/browser-headers.txt")
-        .lines()
-        .filter_map(|line| line.split_once(": "))
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect()
-}
-
-fn request(
-    method: &'static str,
-    uri: &str,
-    content_type: Option<String>,
-    body: Vec<u8>,
-) -> Request {
-    let mut headers = browser_headers();
-    if let Some(ct) = content_type {
-        headers.push(("Content-Type".into(), ct));
-    }
-    if method == "POST" {
-        headers.push(("Content-Length".into(), body.len().to_string()));
-    }
-    let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
-    Request {
-        method,
-        uri: uri.to_string(),
-        path: path.to_string(),
-        query: query.to_string(),
-        request_line: format!("{method} {uri} HTTP/1.1"),
-        headers,
-        body,
-    }
-}
-
-fn traffic() -> Vec<(&'static str, Request)> {
-    let mut g = Gen(0x5eed_1234_abcd_0007);
-    let clean = request(
-        "GET",
-        "/shop/search?q=walking-shoes&category=outdoor&size=42&sort=price_asc&page=2",
-        None,
-        Vec::new(),
-    );
-    let sqli = request(
-        "GET",
-        "/shop/search?q=1%27%20OR%20%271%27%3D%271%27%20--&category=outdoor",
-        None,
-        Vec::new(),
-    );
-    let form: Vec<String> = (0..42)
-        .map(|i| format!("field{i:02}_{}={}", g.word(4, LOWER), g.word(34, ALNUM)))
-        .collect();
-    let form = request(
-        "POST",
-        "/shop/checkout",
-        Some("application/x-www-form-urlencoded".into()),
-        form.join("&").into_bytes(),
-    );
-    let items: Vec<String> = (0..190)
-        .map(|i| {
-            format!(
-                r#"{{"id":{},"name":"{}-{}","sku":"SKU-{}","quantity":{},"price":"{}.{:02}"}}"#,
-                100000 + i,
-                g.word(9, LOWER),
-                g.word(8, LOWER),
-                g.word(10, UPPER_DIGITS),
-                1 + g.next() % 20,
-                1 + g.next() % 999,
-                g.next() % 100
-            )
-        })
-        .collect();
-    let json = format!(
-        r#"{{"order":"ord-{}","items":[{}]}}"#,
-        g.word(12, LOWER),
-        items.join(",")
-    );
-    let mut json = request(
-        "POST",
-        "/api/orders",
-        Some("application/json".into()),
-        json.into_bytes(),
-    );
-    json.headers
-        .retain(|(n, _)| n != "Upgrade-Insecure-Requests"); // as bench.py sends it
-    let boundary = format!("----benchboundary{}", g.word(16, b"0123456789abcdef"));
-    let mut csv = String::new();
-    while csv.len() < 100 * 1024 {
-        csv += &format!(
-            "{},{},{},{}.{:02}\n",
-            1 + g.next() % 99999,
-            g.word(12, LOWER),
-            g.word(8, LOWER),
-            g.next() % 10000,
-            g.next() % 100
-        );
-    }
-    let multipart = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\nquarterly-inventory\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"upload\"; filename=\"inventory.csv\"\r\n\
-         Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
-    );
-    let multipart = request(
-        "POST",
-        "/upload",
-        Some(format!("multipart/form-data; boundary={boundary}")),
-        multipart.into_bytes(),
-    );
-    vec![
-        ("get-clean", clean),
-        ("get-sqli", sqli),
-        ("post-form", form),
-        ("post-json", json),
-        ("post-multipart", multipart),
-    ]
-}
-
-fn crs_dir() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::env::var_os("CRS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared/crs/v4.28.0"))
-}
-
-/// The entry file of one paranoia level, as bench.py writes it (absolute paths).
-fn entry_file(level: u8) -> RuleSource {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let crs = crs_dir().canonicalize().expect("CRS v4.28.0 (set CRS_DIR)");
-    let map = crs.join("../test-config/unicode.mapping");
-    let mut text = format!(
-        "Include {}\n",
-        root.join("benches/waf/engine.conf").display()
-    );
-    if map.exists() {
-        text += &format!("SecUnicodeMapFile {} 20127\n", map.display());
-    }
-    text += &format!(
-        "Include {}\nInclude {}\nInclude {}\n",
-        crs.join("crs-setup.conf.example").display(),
-        root.join(format!("benches/waf/pl{level}.conf")).display(),
-        crs.join("rules/*.conf").display()
-    );
-    let path = std::env::temp_dir().join(format!("secrules-engine-bench-pl{level}.conf"));
-    std::fs::write(&path, text).expect("write the entry file");
-    RuleSource::File(path)
-}
-
-/// One whole transaction; returns the status if the request was refused.
-fn transaction(ruleset: &Arc<Ruleset>, request: &Request) -> Option<u16> {
-    let mut tx = Transaction::new(Arc::clone(ruleset));
-    let intervention = tx.run_phase(1, request).or_else(|| {
-        if !request.body.is_empty() {
-            let ct = request
-                .headers
-                .iter()
-                .find(|(n, _)| n == "Content-Type")
-                .map_or("", |(_, v)| v.as_str());
-            if let Some(refused) = tx.set_request_body(request.body.clone(), ct.as_bytes()) {
-                return Some(refused);
-            }
-        }
-        tx.run_phase(2, request)
-    });
-    intervention.map(|i| i.status)
+fn entry_source(level: u8) -> RuleSource {
+    RuleSource::File(entry_file(level))
 }
 
 /// The profiling mode (see the top of this file).
@@ -277,7 +40,7 @@ fn profile(spec: &str) {
     let (level, name) = which.split_once('/').expect("pl<N>/<traffic>:<count>");
     let level: u8 = level.trim_start_matches("pl").parse().expect("paranoia level");
     let count: usize = count.parse().expect("count");
-    let ruleset = Arc::new(Ruleset::load(&[entry_file(level)]).expect("CRS loads"));
+    let ruleset = Arc::new(Ruleset::load(&[entry_source(level)]).expect("CRS loads"));
     let (_, request) = traffic()
         .into_iter()
         .find(|(n, _)| *n == name)
@@ -302,7 +65,7 @@ fn benches(c: &mut Criterion) {
         profile(&spec);
         return;
     }
-    let sources = [entry_file(1), entry_file(4)];
+    let sources = [entry_source(1), entry_source(4)];
     let mut group = c.benchmark_group("crs-v4-load");
     group.sample_size(10);
     group.bench_function("load+compile PL1", |b| {
@@ -318,13 +81,9 @@ fn benches(c: &mut Criterion) {
         group.warm_up_time(std::time::Duration::from_secs(1));
         for (name, request) in &traffic {
             // the same answers as the nginx benchmark expects
-            let expected = match (*name, level) {
-                ("get-sqli", _) | ("post-json", 4) | ("post-multipart", 4) => Some(403),
-                _ => None,
-            };
             assert_eq!(
                 transaction(&ruleset, request),
-                expected,
+                expected(name, level),
                 "{name} at PL{level}"
             );
             group.bench_with_input(BenchmarkId::from_parameter(name), request, |b, r| {
