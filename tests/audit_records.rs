@@ -262,6 +262,56 @@ SecRule ARGS:a "@streq audit" "id:13,phase:1,pass,nolog,auditlog,msg:'in the aud
     assert_eq!(ids, "13");
 }
 
+/// `log`/`nolog` and `auditlog`/`noauditlog` of a phase's SecDefaultAction reach the rules of
+/// that phase that do not say otherwise (libmodsecurity runs the default's logging actions
+/// first, then the rule's), and no rule of another phase.
+#[test]
+fn default_action_logging_is_inherited_per_phase() {
+    let rules = ruleset(
+        r#"
+SecAuditEngine RelevantOnly
+SecAuditLogFormat JSON
+SecAuditLog /dev/null
+SecRequestBodyAccess On
+SecDefaultAction "phase:1,log,noauditlog,pass"
+SecDefaultAction "phase:2,nolog,auditlog,pass"
+SecRule ARGS:a "@streq x" "id:21,phase:1,pass"
+SecRule ARGS:a "@streq x" "id:22,phase:1,pass,auditlog"
+SecRule ARGS:a "@streq x" "id:23,phase:1,pass,nolog"
+SecRule ARGS:a "@streq x" "id:24,phase:2,pass"
+SecRule ARGS:a "@streq x" "id:25,phase:2,pass,log,noauditlog"
+SecRule ARGS:a "@streq x" "id:26,phase:3,pass"
+"#,
+    );
+    let mut tx = Transaction::new(rules);
+    let req = request("GET /?a=x HTTP/1.1\nHost: h\n\n");
+    let (_, log) = run(&mut tx, &req);
+    tx.set_response_headers(200, b"HTTP/1.1", Vec::new());
+    tx.run_phase(3, &req);
+    let mut log_ids: Vec<String> = log
+        .iter()
+        .map(|(_, l)| field(&fields(l), "id").to_string())
+        .collect();
+    log_ids.extend(
+        tx.take_log()
+            .iter()
+            .map(|m| field(&fields(&m.text), "id").to_string()),
+    );
+    // 21 and 22 log by the phase-1 default, 25 by its own `log`; 26's phase has no default: `log`.
+    assert_eq!(log_ids, ["21", "22", "25", "26"]);
+    let record: Value = serde_json::from_str(&tx.audit_record(&req, 200).unwrap()).unwrap();
+    let audited: Vec<&str> = record["transaction"]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["details"]["ruleId"].as_str().unwrap())
+        .collect();
+    // 21 left out by the default's noauditlog, 22 put back by its own auditlog, 24 audited
+    // (not logged) by the phase-2 default, 25 left out by its own noauditlog.
+    assert_eq!(audited, ["22", "24", "26"]);
+    assert_eq!(tx.rule_ids(), "21,22,24,25,26");
+}
+
 const AUDITED: &str = r#"
 SecRuleEngine On
 SecRequestBodyAccess On
