@@ -517,7 +517,6 @@ fn audit_directive_errors_name_the_line() {
         "SecAuditEngine Sometimes",
         "SecAuditLogType HTTPS",
         "SecAuditLogRelevantStatus \"(\"",
-        "SecAuditLog2 /tmp/x",
     ] {
         let error = try_ruleset(bad).unwrap_err();
         assert_eq!(error.line, 1, "{bad}: {error}");
@@ -581,5 +580,77 @@ fn serial_and_concurrent_writers() {
     let bad = ruleset("SecAuditEngine On\nSecAuditLog /nonexistent/dir/audit.log\n");
     let error = bad.open_audit_log().unwrap_err();
     assert_eq!(error.line, 2, "{error}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `SecAuditLog2` as libmodsecurity 3.0.9 has it: the Serial writer ignores it (records go to
+/// `SecAuditLog` only and the second file is not created); the Concurrent writer opens both
+/// files and writes its index lines to the second one only, also after it was rotated away.
+#[test]
+fn audit_log2_as_libmodsecurity() {
+    let dir = std::env::temp_dir().join(format!("secrules-audit2-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (first, second) = (dir.join("first.log"), dir.join("second.log"));
+    let write = |rules: &Arc<Ruleset>| {
+        let mut tx = Transaction::new(rules.clone());
+        let req = request(GET_ATTACK);
+        run(&mut tx, &req);
+        assert!(tx.write_audit_log(&req, 406).unwrap());
+    };
+    let serial = ruleset(&format!(
+        "{METADATA_RULE}\nSecAuditEngine On\nSecAuditLogFormat JSON\nSecAuditLog {}\nSecAuditLog2 {}\n",
+        first.display(),
+        second.display()
+    ));
+    serial.open_audit_log().unwrap();
+    write(&serial);
+    write(&serial);
+    assert_eq!(std::fs::read_to_string(&first).unwrap().lines().count(), 2);
+    assert!(!second.exists(), "Serial ignores SecAuditLog2");
+    std::fs::remove_file(&first).unwrap();
+
+    let storage = dir.join("storage");
+    let concurrent = ruleset(&format!(
+        "{METADATA_RULE}\nSecAuditEngine On\nSecAuditLogType Concurrent\nSecAuditLogFormat JSON\nSecAuditLogStorageDir {}\nSecAuditLog {}\nSecAuditLog2 {}\n",
+        storage.display(),
+        first.display(),
+        second.display()
+    ));
+    concurrent.open_audit_log().unwrap();
+    assert!(first.exists() && second.exists(), "both opened at load");
+    write(&concurrent);
+    write(&concurrent);
+    assert_eq!(std::fs::read_to_string(&first).unwrap(), "");
+    let index = std::fs::read_to_string(&second).unwrap();
+    assert_eq!(index.lines().count(), 2, "{index}");
+    for line in index.lines() {
+        let file = line.split(' ').find(|w| w.starts_with(storage.to_str().unwrap())).unwrap();
+        // Both records have the same id and second: one file holds both, a line each.
+        let text = std::fs::read_to_string(file).unwrap();
+        let record: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(record["transaction"]["unique_id"], "req-42");
+    }
+    // Rotated away: the next index line goes to a new file at the path.
+    std::fs::rename(&second, dir.join("second.log.1")).unwrap();
+    write(&concurrent);
+    assert_eq!(std::fs::read_to_string(&second).unwrap().lines().count(), 1);
+    assert_eq!(std::fs::read_to_string(dir.join("second.log.1")).unwrap(), index);
+
+    // SecAuditLog2 without SecAuditLog: the index lines go there too.
+    let only_second = ruleset(&format!(
+        "{METADATA_RULE}\nSecAuditEngine On\nSecAuditLogType Concurrent\nSecAuditLogStorageDir {}\nSecAuditLog2 {}\n",
+        storage.display(),
+        dir.join("only.log").display()
+    ));
+    only_second.open_audit_log().unwrap();
+    write(&only_second);
+    assert_eq!(std::fs::read_to_string(dir.join("only.log")).unwrap().lines().count(), 1);
+    // An unwritable SecAuditLog2 fails at load, naming its line.
+    let bad = ruleset(&format!(
+        "SecAuditEngine On\nSecAuditLogType Concurrent\nSecAuditLogStorageDir {}\nSecAuditLog2 /nonexistent/dir/x.log\n",
+        storage.display()
+    ));
+    assert_eq!(bad.open_audit_log().unwrap_err().line, 4);
     let _ = std::fs::remove_dir_all(&dir);
 }
