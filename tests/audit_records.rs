@@ -521,6 +521,14 @@ fn audit_directive_errors_name_the_line() {
         let error = try_ruleset(bad).unwrap_err();
         assert_eq!(error.line, 1, "{bad}: {error}");
     }
+    // HTTPS: refused, saying why (libmodsecurity would block the worker on each record).
+    let error = try_ruleset("SecAuditEngine On\nSecAuditLogType HTTPS\nSecAuditLog https://siem/\n")
+        .unwrap_err();
+    assert_eq!(error.line, 2, "{error}");
+    assert!(
+        error.reason.contains("HTTPS is not supported") && error.reason.contains("blocking"),
+        "{error}"
+    );
     // CRS's CI base configuration says SecAuditEngine Off: still fine.
     try_ruleset("SecAuditEngine Off\nSecComponentSignature x").unwrap();
 }

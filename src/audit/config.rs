@@ -237,9 +237,19 @@ pub fn apply(settings: &mut AuditSettings, directive: &Directive) -> Result<bool
             settings.log_type = match value.to_ascii_lowercase().as_str() {
                 "serial" => LogType::Serial,
                 "concurrent" | "parallel" => LogType::Concurrent,
+                // libmodsecurity 3 posts each record with curl from inside the request (a
+                // blocking call, its result ignored): in an nginx worker that would stall every
+                // connection of the worker for as long as the collector takes to answer.
+                "https" => {
+                    return Err("SecAuditLogType HTTPS is not supported: libmodsecurity sends each \
+                        record with a blocking HTTPS request from the worker, which would stall all \
+                        of that worker's connections; use Serial or Concurrent and ship the file \
+                        (e.g. with a log shipper)"
+                        .into())
+                }
                 _ => {
                     return Err(format!(
-                "SecAuditLogType: \"{value}\" is not Serial or Concurrent (HTTPS is not supported)"
+                "SecAuditLogType: \"{value}\" is not Serial, Concurrent or HTTPS"
             ))
                 }
             }
