@@ -133,8 +133,8 @@ fn error_log_line_field_by_field() {
     assert_eq!(f[11].1, "say \\x22hi\\x22");
     assert_eq!(field(&f, "hostname"), "198.51.100.1");
     assert_eq!(field(&f, "uri"), "/shop/item");
-    assert_eq!(field(&f, "unique_id"), "req-42");
-    assert_eq!(field(&f, "ref"), "");
+    // Where it matched in the value, where the value is in the request, its transformations.
+    assert_eq!(field(&f, "ref"), "o0,6v17,6t:uppercase");
     assert_eq!(tx.action(), "deny");
     assert_eq!(tx.rule_ids(), "1001");
 }
@@ -262,6 +262,56 @@ SecRule ARGS:a "@streq audit" "id:13,phase:1,pass,nolog,auditlog,msg:'in the aud
     assert_eq!(ids, "13");
 }
 
+/// `log`/`nolog` and `auditlog`/`noauditlog` of a phase's SecDefaultAction reach the rules of
+/// that phase that do not say otherwise (libmodsecurity runs the default's logging actions
+/// first, then the rule's), and no rule of another phase.
+#[test]
+fn default_action_logging_is_inherited_per_phase() {
+    let rules = ruleset(
+        r#"
+SecAuditEngine RelevantOnly
+SecAuditLogFormat JSON
+SecAuditLog /dev/null
+SecRequestBodyAccess On
+SecDefaultAction "phase:1,log,noauditlog,pass"
+SecDefaultAction "phase:2,nolog,auditlog,pass"
+SecRule ARGS:a "@streq x" "id:21,phase:1,pass"
+SecRule ARGS:a "@streq x" "id:22,phase:1,pass,auditlog"
+SecRule ARGS:a "@streq x" "id:23,phase:1,pass,nolog"
+SecRule ARGS:a "@streq x" "id:24,phase:2,pass"
+SecRule ARGS:a "@streq x" "id:25,phase:2,pass,log,noauditlog"
+SecRule ARGS:a "@streq x" "id:26,phase:3,pass"
+"#,
+    );
+    let mut tx = Transaction::new(rules);
+    let req = request("GET /?a=x HTTP/1.1\nHost: h\n\n");
+    let (_, log) = run(&mut tx, &req);
+    tx.set_response_headers(200, b"HTTP/1.1", Vec::new());
+    tx.run_phase(3, &req);
+    let mut log_ids: Vec<String> = log
+        .iter()
+        .map(|(_, l)| field(&fields(l), "id").to_string())
+        .collect();
+    log_ids.extend(
+        tx.take_log()
+            .iter()
+            .map(|m| field(&fields(&m.text), "id").to_string()),
+    );
+    // 21 and 22 log by the phase-1 default, 25 by its own `log`; 26's phase has no default: `log`.
+    assert_eq!(log_ids, ["21", "22", "25", "26"]);
+    let record: Value = serde_json::from_str(&tx.audit_record(&req, 200).unwrap()).unwrap();
+    let audited: Vec<&str> = record["transaction"]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["details"]["ruleId"].as_str().unwrap())
+        .collect();
+    // 21 left out by the default's noauditlog, 22 put back by its own auditlog, 24 audited
+    // (not logged) by the phase-2 default, 25 left out by its own noauditlog.
+    assert_eq!(audited, ["22", "24", "26"]);
+    assert_eq!(tx.rule_ids(), "21,22,24,25,26");
+}
+
 const AUDITED: &str = r#"
 SecRuleEngine On
 SecRequestBodyAccess On
@@ -339,7 +389,8 @@ fn json_record_in_libmodsecuritys_schema() {
         d["match"],
         "Matched \"Operator `Rx' with parameter `drop table' against variable `ARGS:note' (Value: `drop table t;' )"
     );
-    assert_eq!(d["reference"], "");
+    // libmodsecurity 3.0.9 writes the same for this rule and request.
+    assert_eq!(d["reference"], "o0,10v118,13t:lowercase");
     assert_eq!(d["ruleId"], "2001");
     assert_eq!(d["file"], "/etc/nginx/waf.conf");
     assert_eq!(d["lineNumber"], "9");
@@ -466,11 +517,18 @@ fn audit_directive_errors_name_the_line() {
         "SecAuditEngine Sometimes",
         "SecAuditLogType HTTPS",
         "SecAuditLogRelevantStatus \"(\"",
-        "SecAuditLog2 /tmp/x",
     ] {
         let error = try_ruleset(bad).unwrap_err();
         assert_eq!(error.line, 1, "{bad}: {error}");
     }
+    // HTTPS: refused, saying why (libmodsecurity would block the worker on each record).
+    let error = try_ruleset("SecAuditEngine On\nSecAuditLogType HTTPS\nSecAuditLog https://siem/\n")
+        .unwrap_err();
+    assert_eq!(error.line, 2, "{error}");
+    assert!(
+        error.reason.contains("HTTPS is not supported") && error.reason.contains("blocking"),
+        "{error}"
+    );
     // CRS's CI base configuration says SecAuditEngine Off: still fine.
     try_ruleset("SecAuditEngine Off\nSecComponentSignature x").unwrap();
 }
@@ -530,5 +588,77 @@ fn serial_and_concurrent_writers() {
     let bad = ruleset("SecAuditEngine On\nSecAuditLog /nonexistent/dir/audit.log\n");
     let error = bad.open_audit_log().unwrap_err();
     assert_eq!(error.line, 2, "{error}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `SecAuditLog2` as libmodsecurity 3.0.9 has it: the Serial writer ignores it (records go to
+/// `SecAuditLog` only and the second file is not created); the Concurrent writer opens both
+/// files and writes its index lines to the second one only, also after it was rotated away.
+#[test]
+fn audit_log2_as_libmodsecurity() {
+    let dir = std::env::temp_dir().join(format!("secrules-audit2-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (first, second) = (dir.join("first.log"), dir.join("second.log"));
+    let write = |rules: &Arc<Ruleset>| {
+        let mut tx = Transaction::new(rules.clone());
+        let req = request(GET_ATTACK);
+        run(&mut tx, &req);
+        assert!(tx.write_audit_log(&req, 406).unwrap());
+    };
+    let serial = ruleset(&format!(
+        "{METADATA_RULE}\nSecAuditEngine On\nSecAuditLogFormat JSON\nSecAuditLog {}\nSecAuditLog2 {}\n",
+        first.display(),
+        second.display()
+    ));
+    serial.open_audit_log().unwrap();
+    write(&serial);
+    write(&serial);
+    assert_eq!(std::fs::read_to_string(&first).unwrap().lines().count(), 2);
+    assert!(!second.exists(), "Serial ignores SecAuditLog2");
+    std::fs::remove_file(&first).unwrap();
+
+    let storage = dir.join("storage");
+    let concurrent = ruleset(&format!(
+        "{METADATA_RULE}\nSecAuditEngine On\nSecAuditLogType Concurrent\nSecAuditLogFormat JSON\nSecAuditLogStorageDir {}\nSecAuditLog {}\nSecAuditLog2 {}\n",
+        storage.display(),
+        first.display(),
+        second.display()
+    ));
+    concurrent.open_audit_log().unwrap();
+    assert!(first.exists() && second.exists(), "both opened at load");
+    write(&concurrent);
+    write(&concurrent);
+    assert_eq!(std::fs::read_to_string(&first).unwrap(), "");
+    let index = std::fs::read_to_string(&second).unwrap();
+    assert_eq!(index.lines().count(), 2, "{index}");
+    for line in index.lines() {
+        let file = line.split(' ').find(|w| w.starts_with(storage.to_str().unwrap())).unwrap();
+        // Both records have the same id and second: one file holds both, a line each.
+        let text = std::fs::read_to_string(file).unwrap();
+        let record: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(record["transaction"]["unique_id"], "req-42");
+    }
+    // Rotated away: the next index line goes to a new file at the path.
+    std::fs::rename(&second, dir.join("second.log.1")).unwrap();
+    write(&concurrent);
+    assert_eq!(std::fs::read_to_string(&second).unwrap().lines().count(), 1);
+    assert_eq!(std::fs::read_to_string(dir.join("second.log.1")).unwrap(), index);
+
+    // SecAuditLog2 without SecAuditLog: the index lines go there too.
+    let only_second = ruleset(&format!(
+        "{METADATA_RULE}\nSecAuditEngine On\nSecAuditLogType Concurrent\nSecAuditLogStorageDir {}\nSecAuditLog2 {}\n",
+        storage.display(),
+        dir.join("only.log").display()
+    ));
+    only_second.open_audit_log().unwrap();
+    write(&only_second);
+    assert_eq!(std::fs::read_to_string(dir.join("only.log")).unwrap().lines().count(), 1);
+    // An unwritable SecAuditLog2 fails at load, naming its line.
+    let bad = ruleset(&format!(
+        "SecAuditEngine On\nSecAuditLogType Concurrent\nSecAuditLogStorageDir {}\nSecAuditLog2 /nonexistent/dir/x.log\n",
+        storage.display()
+    ));
+    assert_eq!(bad.open_audit_log().unwrap_err().line, 4);
     let _ = std::fs::remove_dir_all(&dir);
 }

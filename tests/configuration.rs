@@ -162,6 +162,14 @@ fn bad_rules_make_nginx_t_fail_with_file_line_and_reason() {
             expected: &["rules.conf:2", "explode"],
         },
         BadConfig {
+            name: "audit log sent over HTTPS",
+            rules_file: Some(
+                "SecAuditEngine On\nSecAuditLogType HTTPS\nSecAuditLog https://siem.example/\n",
+            ),
+            nginx_directive: "secrules_file rules.conf;",
+            expected: &["rules.conf:2", "SecAuditLogType HTTPS is not supported", "blocking"],
+        },
+        BadConfig {
             name: "unknown directive",
             rules_file: Some("SecRuleEngine On\nSecFrobnicate On\n"),
             nginx_directive: "secrules_file rules.conf;",
@@ -224,7 +232,7 @@ fn bad_rules_make_nginx_t_fail_with_file_line_and_reason() {
         let _ = std::fs::remove_dir_all(&prefix);
         ran += 1;
     }
-    assert_eq!(ran, 9);
+    assert_eq!(ran, 10);
 }
 
 #[test]

@@ -196,18 +196,7 @@ fn crs_v3_3_4_legacy_suite() {
 /// not parse the request. `tests/oracle/libmodsecurity_verdicts.cc` runs phases 1, 2 and 5 as
 /// the nginx connector does (no response: the oracle has no upstream).
 fn libmodsecurity_ids(rules: &Path, requests: &[Vec<u8>]) -> Vec<Option<Vec<u32>>> {
-    let oracle = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("libmodsecurity_verdicts");
-    let status = std::process::Command::new("g++")
-        .args(["-std=c++17", "-O1", "-o"])
-        .arg(&oracle)
-        .arg(project().join("tests/oracle/libmodsecurity_verdicts.cc"))
-        .arg("-lmodsecurity")
-        .status()
-        .expect("g++ runs (package g++)");
-    assert!(
-        status.success(),
-        "building the libmodsecurity oracle failed"
-    );
+    let oracle = common::libmodsecurity_oracle("libmodsecurity_verdicts");
     let mut input = Vec::new();
     for request in requests {
         input.extend_from_slice(format!("{}\n", request.len()).as_bytes());

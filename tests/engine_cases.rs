@@ -221,7 +221,7 @@ fn transactions() {
             status: Some(403),
             logged: &[1001],
             log_contains: &[
-                "ModSecurity: Access denied with code 403 (phase 1). Matched \"Operator `IpMatch' with parameter `34.242.209.15' against variable `REMOTE_ADDR' (Value: `34.242.209.15' ) [file \"/etc/nginx/waf.conf\"] [line \"3\"] [id \"1001\"] [rev \"\"] [msg \"blocked IP\"] [data \"\"] [severity \"0\"] [ver \"\"] [maturity \"0\"] [accuracy \"0\"] [hostname \"198.51.100.1\"] [uri \"/\"] [unique_id \"tx-1\"] [ref \"\"]",
+                "ModSecurity: Access denied with code 403 (phase 1). Matched \"Operator `IpMatch' with parameter `34.242.209.15' against variable `REMOTE_ADDR' (Value: `34.242.209.15' ) [file \"/etc/nginx/waf.conf\"] [line \"3\"] [id \"1001\"] [rev \"\"] [msg \"blocked IP\"] [data \"\"] [severity \"0\"] [ver \"\"] [maturity \"0\"] [accuracy \"0\"] [hostname \"198.51.100.1\"] [uri \"/\"] [unique_id \"tx-1\"] [ref \"v0,13\"]",
             ],
         },
         Case {

@@ -132,6 +132,8 @@ pub struct AuditSettings {
     /// `SecAuditLogRelevantStatus`, searched in the status code's decimal text.
     pub relevant_status: Option<std::sync::Arc<Regex>>,
     pub path: Option<PathBuf>,
+    /// `SecAuditLog2`: where the Concurrent writer's index lines go (Serial ignores it).
+    pub path2: Option<PathBuf>,
     pub format: Format,
     pub log_type: LogType,
     pub storage_dir: Option<PathBuf>,
@@ -144,6 +146,8 @@ pub struct AuditSettings {
     pub engine_span: Option<crate::seclang::Span>,
     /// Where `SecAuditLog` was set, for the error when the file cannot be opened.
     pub path_span: Option<crate::seclang::Span>,
+    /// Where `SecAuditLog2` was set, likewise.
+    pub path2_span: Option<crate::seclang::Span>,
 }
 
 impl AuditSettings {
@@ -213,6 +217,10 @@ pub fn apply(settings: &mut AuditSettings, directive: &Directive) -> Result<bool
             settings.path = Some(path());
             settings.path_span = Some(directive.span.clone());
         }
+        "secauditlog2" => {
+            settings.path2 = Some(path());
+            settings.path2_span = Some(directive.span.clone());
+        }
         "secauditlogstoragedir" => settings.storage_dir = Some(path()),
         "secauditlogformat" => {
             settings.format = match value.to_ascii_lowercase().as_str() {
@@ -229,9 +237,19 @@ pub fn apply(settings: &mut AuditSettings, directive: &Directive) -> Result<bool
             settings.log_type = match value.to_ascii_lowercase().as_str() {
                 "serial" => LogType::Serial,
                 "concurrent" | "parallel" => LogType::Concurrent,
+                // libmodsecurity 3 posts each record with curl from inside the request (a
+                // blocking call, its result ignored): in an nginx worker that would stall every
+                // connection of the worker for as long as the collector takes to answer.
+                "https" => {
+                    return Err("SecAuditLogType HTTPS is not supported: libmodsecurity sends each \
+                        record with a blocking HTTPS request from the worker, which would stall all \
+                        of that worker's connections; use Serial or Concurrent and ship the file \
+                        (e.g. with a log shipper)"
+                        .into())
+                }
                 _ => {
                     return Err(format!(
-                "SecAuditLogType: \"{value}\" is not Serial or Concurrent (HTTPS is not supported)"
+                "SecAuditLogType: \"{value}\" is not Serial, Concurrent or HTTPS"
             ))
                 }
             }
@@ -250,7 +268,7 @@ pub fn apply(settings: &mut AuditSettings, directive: &Directive) -> Result<bool
         "seccomponentsignature" => settings.components.push(value.clone()),
         _ => {
             return Err(format!(
-                "unknown or unsupported directive \"{}\" (SecAuditLog2 is not supported)",
+                "unknown or unsupported directive \"{}\"",
                 directive.name
             ))
         }

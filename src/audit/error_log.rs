@@ -23,6 +23,9 @@ pub struct MatchedValue {
     pub value: Vec<u8>,
     pub operator: &'static str,
     pub parameter: String,
+    /// libmodsecurity's `[ref]`: offsets and transformations of every match of the rule (see
+    /// [`crate::audit::reference`]).
+    pub reference: String,
 }
 
 /// How much of a matched value a [`RuleMatch`] keeps.
@@ -46,7 +49,8 @@ pub struct RuleMatch {
     /// most [`VALUE_KEPT`] bytes): for the rules tool, which shows them whole.
     pub variable: String,
     pub value: Vec<u8>,
-    /// libmodsecurity writes match offsets here; empty (see the README).
+    /// Where the rule matched: `o`/`v` offsets and the transformations (libmodsecurity's
+    /// `m_reference`), before the 200-character limit of log lines.
     pub reference: String,
     /// `logdata`, macros expanded, before the 200-character limit of log lines.
     pub data: String,
@@ -90,7 +94,7 @@ impl RuleMatch {
             matched: match_text(matched),
             variable: matched.variable.clone(),
             value: matched.value[..matched.value.len().min(VALUE_KEPT)].to_vec(),
-            reference: String::new(),
+            reference: matched.reference.clone(),
             data: expand(&meta.logdata),
             severity: meta.severity.unwrap_or(0),
             rev: meta.rev.clone(),

@@ -6,5 +6,6 @@ pub mod config;
 pub mod error_log;
 pub mod native;
 pub mod record;
+pub mod reference;
 pub mod time;
 pub mod writer;

@@ -4,6 +4,11 @@
 //! record under `SecAuditLogStorageDir/YYYYMMDD/YYYYMMDD-HHMM/`, and an index line in the
 //! `SecAuditLog` file when there is one, as libmodsecurity's `Parallel` writer.
 //!
+//! `SecAuditLog2` is libmodsecurity 3's: the Serial writer ignores it (the records go to
+//! `SecAuditLog` only, and the file is not even created); the Concurrent one writes its index
+//! lines there instead of `SecAuditLog` (which is still opened, so created, as libmodsecurity
+//! does).
+//!
 //! Writes are to local files and go to the page cache, like nginx's own `access_log` without
 //! `buffer=`: the worker does not wait for the disk.
 //!
@@ -28,6 +33,8 @@ pub struct AuditWriter {
     /// The `SecAuditLog` file (records when Serial, index lines when Concurrent). A worker
     /// has one thread: the lock is never contended.
     file: Mutex<Option<OpenLog>>,
+    /// The `SecAuditLog2` file (index lines when Concurrent).
+    second: Mutex<Option<OpenLog>>,
 }
 
 #[derive(Debug)]
@@ -43,14 +50,29 @@ impl AuditWriter {
     /// opens its own logs).
     pub fn open(&self, settings: &AuditSettings) -> Result<(), String> {
         match &settings.path {
-            Some(path) => self.append(settings, path, b""),
+            Some(path) => self.append(&self.file, settings, path, b""),
             None => Ok(()),
         }
     }
 
-    /// Appends `bytes` to the `SecAuditLog` file, opening it again if it was rotated away.
-    fn append(&self, settings: &AuditSettings, path: &Path, bytes: &[u8]) -> Result<(), String> {
-        let mut open = self.file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    /// Opens the `SecAuditLog2` file, which only the Concurrent writer uses.
+    pub fn open_second(&self, settings: &AuditSettings) -> Result<(), String> {
+        match (&settings.path2, settings.log_type) {
+            (Some(path), LogType::Concurrent) => self.append(&self.second, settings, path, b""),
+            _ => Ok(()),
+        }
+    }
+
+    /// Appends `bytes` to the file at `path` held in `slot`, opening it again if it was rotated
+    /// away.
+    fn append(
+        &self,
+        slot: &Mutex<Option<OpenLog>>,
+        settings: &AuditSettings,
+        path: &Path,
+        bytes: &[u8],
+    ) -> Result<(), String> {
+        let mut open = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let at_path = std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()));
         let mut reopen_error = None;
         if open.as_ref().is_none_or(|log| Some(log.identity) != at_path) {
@@ -81,7 +103,7 @@ impl AuditWriter {
                     .path
                     .as_deref()
                     .ok_or("no SecAuditLog file is set")?;
-                self.append(settings, path, text.as_bytes())
+                self.append(&self.file, settings, path, text.as_bytes())
             }
             LogType::Concurrent => {
                 let dir = settings
@@ -89,9 +111,14 @@ impl AuditWriter {
                     .as_deref()
                     .ok_or("no SecAuditLogStorageDir is set")?;
                 let file = write_record_file(settings, dir, record, &text)?;
-                if let Some(path) = settings.path.as_deref() {
+                let index = match (&settings.path2, &settings.path) {
+                    (Some(second), _) => Some((&self.second, second)),
+                    (None, Some(path)) => Some((&self.file, path)),
+                    (None, None) => None,
+                };
+                if let Some((slot, path)) = index {
                     let line = index_line(record, &file, &text);
-                    self.append(settings, path, line.as_bytes())?;
+                    self.append(slot, settings, path, line.as_bytes())?;
                 }
                 Ok(())
             }
@@ -225,11 +252,11 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let settings = AuditSettings::default();
         let writer = AuditWriter::default();
-        writer.append(&settings, &path, b"one\n").unwrap();
-        writer.append(&settings, &path, b"two\n").unwrap();
+        writer.append(&writer.file, &settings, &path, b"one\n").unwrap();
+        writer.append(&writer.file, &settings, &path, b"two\n").unwrap();
         // What logrotate does before `nginx -s reopen`.
         std::fs::rename(&path, dir.join("audit.log.1")).unwrap();
-        writer.append(&settings, &path, b"three\n").unwrap();
+        writer.append(&writer.file, &settings, &path, b"three\n").unwrap();
         assert_eq!(std::fs::read_to_string(dir.join("audit.log.1")).unwrap(), "one\ntwo\n");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "three\n");
         std::fs::remove_dir_all(&dir).unwrap();

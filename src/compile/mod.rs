@@ -358,16 +358,23 @@ impl Ruleset {
     /// Opens the audit log file now (nginx does it as the master process, at load), so an
     /// unwritable path fails the configuration instead of every later write.
     pub fn open_audit_log(&self) -> Result<(), ConfigError> {
-        self.audit_writer
-            .open(&self.audit)
-            .map_err(|reason| match &self.audit.path_span {
+        fn at(span: &Option<crate::seclang::Span>, reason: String) -> ConfigError {
+            match span {
                 Some(span) => span.error(reason),
                 None => ConfigError {
                     file: String::new(),
                     line: 0,
                     reason,
                 },
-            })
+            }
+        }
+        let audit = &self.audit;
+        self.audit_writer
+            .open(audit)
+            .map_err(|reason| at(&audit.path_span, reason))?;
+        self.audit_writer
+            .open_second(audit)
+            .map_err(|reason| at(&audit.path2_span, reason))
     }
 
     /// The engine mode; without `SecRuleEngine` rules run and block, as in libmodsecurity,

@@ -52,12 +52,15 @@ pub struct Rule {
 }
 
 /// `SecDefaultAction` for one phase: what `block` means there, and what rules of the phase
-/// inherit when they don't say (`log`/`nolog`, `status`, transformations unless `t:none`).
+/// inherit when they don't say (`log`/`nolog`, `auditlog`/`noauditlog`, `status`,
+/// transformations unless `t:none`): libmodsecurity runs a default's logging actions before the
+/// rule's own, so the rule's win.
 #[derive(Clone, Debug)]
 pub struct DefaultAction {
     disruptive: Disruptive,
     status: Option<u16>,
     log: Option<bool>,
+    auditlog: Option<bool>,
     transformations: Vec<Transformation>,
 }
 
@@ -84,6 +87,7 @@ impl DefaultAction {
                 disruptive,
                 status: actions.status,
                 log: actions.log,
+                auditlog: actions.auditlog,
                 transformations: actions.transformations,
             },
         ))
@@ -209,7 +213,7 @@ impl Rule {
             disruptive,
             status: actions.status.or(default_status),
             log: actions.log.or(default.and_then(|d| d.log)).unwrap_or(true),
-            auditlog: actions.auditlog,
+            auditlog: actions.auditlog.or(default.and_then(|d| d.auditlog)),
             metadata: Arc::new(actions.metadata.clone()),
             skip_after: actions.skip_after.clone(),
             continue_at: None,
@@ -296,6 +300,9 @@ impl Rule {
         }
         if let Some(log) = actions.log {
             self.log = log;
+        }
+        if actions.auditlog.is_some() {
+            self.auditlog = actions.auditlog;
         }
         if actions.skip_after.is_some() {
             self.skip_after = actions.skip_after.take();

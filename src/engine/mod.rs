@@ -564,9 +564,12 @@ impl Transaction {
         request: &dyn RequestView,
         chains: &mut transformations::ChainCache,
     ) -> Option<MatchedValue> {
-        let mut last = None;
+        let mut last: Option<MatchedValue> = None;
         for link in &rule.links {
-            last = Some(self.evaluate_link(rule, link, request, chains)?);
+            let found = self.evaluate_link(rule, link, request, chains)?;
+            // libmodsecurity's `[ref]` tells every match of the chain, first link first.
+            let reference = last.map(|l| l.reference).unwrap_or_default() + &found.reference;
+            last = Some(MatchedValue { reference, ..found });
         }
         for link in &rule.links {
             for expirevar in &link.expirevars {
@@ -628,6 +631,7 @@ impl Transaction {
             .map(|(_, target)| target)
             .collect();
         let wants_captures = link.capture && !link.negated;
+        let wants_reference = rule.log || rule.auditlog == Some(true) || self.report.trace;
         // The values borrow the request and the transaction's state, so nothing is copied while
         // nothing matches (the clean path). A match changes that state (MATCHED_VAR, captures,
         // setvar), so from the first match on, the values still to try are copied first.
@@ -650,7 +654,15 @@ impl Transaction {
             let mut first = None;
             for (index, value) in values.iter().enumerate() {
                 let mut groups = Vec::new();
-                if let Some(found) = try_value(link, value, wants_captures, &mut groups, &ctx, chains) {
+                if let Some(found) = try_value(
+                    link,
+                    value,
+                    wants_captures,
+                    wants_reference,
+                    &mut groups,
+                    &ctx,
+                    chains,
+                ) {
                     first = Some((index, found, groups));
                     break;
                 }
@@ -689,15 +701,24 @@ impl Transaction {
                 state: &self.state,
             };
             let mut groups = Vec::new();
-            pending = try_value(link, &value, wants_captures, &mut groups, &ctx, chains)
-                .map(|found| (found, groups));
+            pending = try_value(
+                link,
+                &value,
+                wants_captures,
+                wants_reference,
+                &mut groups,
+                &ctx,
+                chains,
+            )
+            .map(|found| (found, groups));
         }
         self.state.matched_vars = matches
             .iter()
             .map(|m| (m.variable.clone(), m.value.clone()))
             .collect();
+        let reference: String = matches.iter().map(|m| m.reference.as_str()).collect();
         let found = matches.pop()?;
-        Some(found)
+        Some(MatchedValue { reference, ..found })
     }
 }
 
@@ -717,6 +738,7 @@ fn try_value(
     link: &RuleLink,
     value: &Value,
     wants_captures: bool,
+    wants_reference: bool,
     groups: &mut Vec<Vec<u8>>,
     ctx: &EvalContext,
     chains: &mut transformations::ChainCache,
@@ -728,11 +750,16 @@ fn try_value(
         ctx,
         chains,
     )?;
+    let reference = match wants_reference {
+        true => crate::audit::reference::of_match(link, value, &matched, ctx),
+        false => String::new(),
+    };
     Some(MatchedValue {
         variable: value.name(),
         value: matched,
         operator: link.operator.log_name(),
         parameter: link.operator.shown_parameter(&link.parameter, ctx),
+        reference,
     })
 }
 
@@ -807,6 +834,7 @@ impl MatchedValue {
             value: Vec::new(),
             operator: "UnconditionalMatch",
             parameter: String::new(),
+            reference: String::new(),
         }
     }
 }

@@ -89,3 +89,23 @@ pub fn curl(args: &[&str]) -> Response {
         body: body.to_string(),
     }
 }
+
+/// Builds `tests/oracle/libmodsecurity_verdicts.cc` (g++, linked with libmodsecurity) as
+/// `CARGO_TARGET_TMPDIR/<name>`: the incumbent's answers for the differential tests.
+pub fn libmodsecurity_oracle(name: &str) -> PathBuf {
+    let oracle = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let source =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/libmodsecurity_verdicts.cc");
+    let status = Command::new("g++")
+        .args(["-std=c++17", "-O1", "-o"])
+        .arg(&oracle)
+        .arg(source)
+        .arg("-lmodsecurity")
+        .status()
+        .expect("g++ runs (package g++)");
+    assert!(
+        status.success(),
+        "building the libmodsecurity oracle failed"
+    );
+    oracle
+}

@@ -189,6 +189,56 @@ impl Operator {
         }
     }
 
+    /// Where in `value` (the value the operator matched) the match lies, as libmodsecurity's
+    /// operators report it for the `[ref]` of log lines (`oOFFSET,LENGTH` each): every group of
+    /// `@rx` that took part, the phrase of `@pm`, each byte outside `@validateByteRange`, the
+    /// value's place in the list of `@within`. Operators that report nothing give nothing.
+    pub fn match_offsets(&self, value: &[u8], ctx: &EvalContext) -> Vec<(usize, usize)> {
+        let find = |haystack: &[u8], needle: &[u8]| {
+            (0..=haystack.len().saturating_sub(needle.len()))
+                .find(|&i| haystack[i..].starts_with(needle))
+        };
+        match self {
+            Operator::Rx(rx) => rx.group_spans(value),
+            Operator::Pm(phrases) | Operator::PmFromFile(phrases) => {
+                phrases.span(value).into_iter().collect()
+            }
+            Operator::Contains(needle) => find(value, needle)
+                .map(|at| (at, needle.len()))
+                .into_iter()
+                .collect(),
+            Operator::BeginsWith(prefix) if value.starts_with(prefix) => vec![(0, prefix.len())],
+            Operator::EndsWith(suffix) if value.ends_with(suffix) => {
+                vec![(value.len() - suffix.len(), suffix.len())]
+            }
+            Operator::Within(list) if !value.is_empty() => find(list, value)
+                .map(|at| (at, value.len()))
+                .into_iter()
+                .collect(),
+            Operator::ValidateByteRange(ranges) => ranges
+                .outside(value)
+                .into_iter()
+                .map(|at| (at, 1))
+                .collect(),
+            Operator::ValidateUrlEncoding => validate_url_encoding::first_invalid(value)
+                .map(|at| (at, value.len()))
+                .into_iter()
+                .collect(),
+            Operator::ValidateUtf8Encoding => std::str::from_utf8(value)
+                .err()
+                .map(|e| (e.valid_up_to(), value.len()))
+                .into_iter()
+                .collect(),
+            Operator::Expanded(expanded) => {
+                let param = String::from_utf8_lossy(&expanded.template.expand(ctx)).into_owned();
+                Operator::compile_literal(&expanded.name, &param, &expanded.base_dir)
+                    .map(|operator| operator.match_offsets(value, ctx))
+                    .unwrap_or_default()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The parameter a log line shows for this match (expanded, for operators with macros).
     pub fn shown_parameter(&self, written: &str, ctx: &EvalContext) -> String {
         match self {

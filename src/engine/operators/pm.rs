@@ -51,6 +51,11 @@ impl Phrases {
         Ok(Phrases { automaton })
     }
 
+    /// Where the phrase found lies (offset, length).
+    pub fn span(&self, value: &[u8]) -> Option<(usize, usize)> {
+        self.automaton.find(value).map(|m| (m.start(), m.len()))
+    }
+
     /// With `captures`, TX:0 becomes the phrase found, as ModSecurity's `capture` does for @pm.
     pub fn matches(&self, value: &[u8], captures: Option<&mut Vec<Vec<u8>>>) -> bool {
         match self.automaton.find(value) {

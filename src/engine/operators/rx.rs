@@ -22,6 +22,11 @@ impl Rx {
         }
     }
 
+    /// The spans of the match and its groups (see [`Regex::group_spans`]).
+    pub fn group_spans(&self, value: &[u8]) -> Vec<(usize, usize)> {
+        self.regex.group_spans(value)
+    }
+
     pub fn is_backtracking(&self) -> bool {
         self.regex.is_backtracking()
     }

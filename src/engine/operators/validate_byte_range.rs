@@ -28,6 +28,13 @@ impl ByteRanges {
         Ok(ByteRanges { allowed })
     }
 
+    /// The positions of the bytes outside the ranges.
+    pub fn outside(&self, value: &[u8]) -> Vec<usize> {
+        (0..value.len())
+            .filter(|&i| !self.allowed[value[i] as usize])
+            .collect()
+    }
+
     pub fn finds_outside(&self, value: &[u8]) -> bool {
         value.iter().any(|&b| !self.allowed[b as usize])
     }

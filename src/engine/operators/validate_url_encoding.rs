@@ -2,6 +2,11 @@
 //! non-hexadecimal escape), as ModSecurity checks it.
 
 pub fn finds_invalid(value: &[u8]) -> bool {
+    first_invalid(value).is_some()
+}
+
+/// Where the first bad escape starts.
+pub fn first_invalid(value: &[u8]) -> Option<usize> {
     let mut i = 0;
     while i < value.len() {
         if value[i] == b'%' {
@@ -9,14 +14,14 @@ pub fn finds_invalid(value: &[u8]) -> bool {
                 || !value[i + 1].is_ascii_hexdigit()
                 || !value[i + 2].is_ascii_hexdigit()
             {
-                return true;
+                return Some(i);
             }
             i += 3;
         } else {
             i += 1;
         }
     }
-    false
+    None
 }
 
 #[cfg(test)]

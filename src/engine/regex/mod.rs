@@ -106,6 +106,28 @@ impl Regex {
         }
         true
     }
+
+    /// Where the first match and each of its groups that took part lie (group order, unset
+    /// groups left out): what libmodsecurity writes as `oOFFSET,LENGTH` in a log line's `[ref]`.
+    pub fn group_spans(&self, value: &[u8]) -> Vec<(usize, usize)> {
+        match &self.engine {
+            Engine::Linear(regex) => {
+                let mut caps = regex.create_captures();
+                regex.captures(value, &mut caps);
+                (0..caps.group_len())
+                    .filter_map(|group| caps.get_group(group))
+                    .map(|span| (span.start, span.len()))
+                    .collect()
+            }
+            Engine::Backtracking(regex) => match regex.captures(value) {
+                Ok(Some(caps)) => (0..caps.len())
+                    .filter_map(|group| caps.get(group))
+                    .map(|m| (m.start(), m.end() - m.start()))
+                    .collect(),
+                _ => Vec::new(),
+            },
+        }
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,10 @@ mod rule;
 mod ssl_client;
 mod transaction;
 
+// For the `[ref]` of log lines (crate::audit::reference), which places values as these read them.
+pub(crate) use args::parse as parse_arguments;
+pub(crate) use request_line::filename as decoded_path;
+
 use std::borrow::Cow;
 
 use super::operators::Rx;

@@ -36,7 +36,7 @@ pub fn each<'a>(variable: Variable, ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>
 
 /// The path part of the request target, percent-decoded (`+` stays: it is not a space in a
 /// path), as libmodsecurity fills REQUEST_FILENAME.
-fn filename(uri: &[u8]) -> Vec<u8> {
+pub(crate) fn filename(uri: &[u8]) -> Vec<u8> {
     let path = uri.split(|&b| b == b'?').next().unwrap_or_default();
     let mut out = Vec::with_capacity(path.len());
     let mut i = 0;
