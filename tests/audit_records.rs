@@ -281,6 +281,7 @@ SecRule ARGS:a "@streq x" "id:23,phase:1,pass,nolog"
 SecRule ARGS:a "@streq x" "id:24,phase:2,pass"
 SecRule ARGS:a "@streq x" "id:25,phase:2,pass,log,noauditlog"
 SecRule ARGS:a "@streq x" "id:26,phase:3,pass"
+SecRule ARGS:a "@streq x" "id:27,phase:2,pass,nolog"
 "#,
     );
     let mut tx = Transaction::new(rules);
@@ -307,7 +308,8 @@ SecRule ARGS:a "@streq x" "id:26,phase:3,pass"
         .map(|m| m["details"]["ruleId"].as_str().unwrap())
         .collect();
     // 21 left out by the default's noauditlog, 22 put back by its own auditlog, 24 audited
-    // (not logged) by the phase-2 default, 25 left out by its own noauditlog.
+    // (not logged) by the phase-2 default, 25 left out by its own noauditlog, 27 by its own
+    // nolog, which runs after the default's auditlog (as CRS's nolog rules expect).
     assert_eq!(audited, ["22", "24", "26"]);
     assert_eq!(tx.rule_ids(), "21,22,24,25,26");
 }

@@ -213,7 +213,12 @@ impl Rule {
             disruptive,
             status: actions.status.or(default_status),
             log: actions.log.or(default.and_then(|d| d.log)).unwrap_or(true),
-            auditlog: actions.auditlog.or(default.and_then(|d| d.auditlog)),
+            // The default's actions run before the rule's own: its `auditlog` saves the
+            // message, which the rule's own `nolog` then unsaves (CRS's `nolog` rules stay out of
+            // audit records, and cost no log entry per match). Its `noauditlog` always holds.
+            auditlog: actions.auditlog.or(default
+                .and_then(|d| d.auditlog)
+                .filter(|&audit| !audit || actions.log.is_none())),
             metadata: Arc::new(actions.metadata.clone()),
             skip_after: actions.skip_after.clone(),
             continue_at: None,
