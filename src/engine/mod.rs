@@ -632,6 +632,12 @@ impl Transaction {
             .collect();
         let wants_captures = link.capture && !link.negated;
         let wants_reference = rule.log || rule.auditlog == Some(true) || self.report.trace;
+        let run = |ctx: &EvalContext| LinkRun {
+            link,
+            operator: link.operator.prepare(ctx),
+            wants_captures,
+            wants_reference,
+        };
         // The values borrow the request and the transaction's state, so nothing is copied while
         // nothing matches (the clean path). A match changes that state (MATCHED_VAR, captures,
         // setvar), so from the first match on, the values still to try are copied first.
@@ -652,17 +658,10 @@ impl Transaction {
                 });
             }
             let mut first = None;
+            let run = run(&ctx);
             for (index, value) in values.iter().enumerate() {
                 let mut groups = Vec::new();
-                if let Some(found) = try_value(
-                    link,
-                    value,
-                    wants_captures,
-                    wants_reference,
-                    &mut groups,
-                    &ctx,
-                    chains,
-                ) {
+                if let Some(found) = try_value(&run, value, &mut groups, &ctx, chains) {
                     first = Some((index, found, groups));
                     break;
                 }
@@ -701,16 +700,8 @@ impl Transaction {
                 state: &self.state,
             };
             let mut groups = Vec::new();
-            pending = try_value(
-                link,
-                &value,
-                wants_captures,
-                wants_reference,
-                &mut groups,
-                &ctx,
-                chains,
-            )
-            .map(|found| (found, groups));
+            pending =
+                try_value(&run(&ctx), &value, &mut groups, &ctx, chains).map(|found| (found, groups));
         }
         self.state.matched_vars = matches
             .iter()
@@ -734,23 +725,34 @@ fn recycle<'b>(mut values: Vec<Value<'_>>) -> Vec<Value<'b>> {
 }
 
 /// Tries one value of `link`: what the log line and MATCHED_VAR show if it matches.
-fn try_value(
-    link: &RuleLink,
-    value: &Value,
+/// One link's run over its values: the link, its operator ready for the transaction's state,
+/// and what a match must collect.
+struct LinkRun<'l> {
+    link: &'l RuleLink,
+    /// Prepared once per run, not per value: with macros in its parameter, the operator is
+    /// expanded and compiled here, and the state it was expanded from holds until a value
+    /// matches (after which each remaining value gets a run of its own).
+    operator: operators::Prepared<'l>,
     wants_captures: bool,
     wants_reference: bool,
+}
+
+fn try_value(
+    run: &LinkRun,
+    value: &Value,
     groups: &mut Vec<Vec<u8>>,
     ctx: &EvalContext,
     chains: &mut transformations::ChainCache,
 ) -> Option<MatchedValue> {
+    let link = run.link;
     let matched = match_value(
-        link,
+        run,
         value,
-        wants_captures.then_some(groups),
+        run.wants_captures.then_some(groups),
         ctx,
         chains,
     )?;
-    let reference = match wants_reference {
+    let reference = match run.wants_reference {
         true => crate::audit::reference::of_match(link, value, &matched, ctx),
         false => String::new(),
     };
@@ -766,16 +768,18 @@ fn try_value(
 /// Runs `link`'s operator on one value: after its transformations, or with `multiMatch` on the
 /// value as it is and after every transformation that changed it. Returns the value that matched.
 fn match_value(
-    link: &RuleLink,
+    run: &LinkRun,
     value: &Value,
     mut captures: Option<&mut Vec<Vec<u8>>>,
     ctx: &EvalContext,
     chains: &mut transformations::ChainCache,
 ) -> Option<Vec<u8>> {
+    let link = run.link;
     let mut test = |candidate: &[u8]| {
-        link.operator
-            .matches(candidate, captures.as_deref_mut(), ctx)
-            != link.negated
+        let matched = run.operator.operator().is_some_and(|operator| {
+            operator.matches(candidate, captures.as_deref_mut(), ctx)
+        });
+        matched != link.negated
     };
     if !link.multi_match {
         let transformed = chains.apply(

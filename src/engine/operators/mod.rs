@@ -66,6 +66,32 @@ pub struct Expanded {
     log_name: &'static str,
 }
 
+impl Expanded {
+    /// The operator of the expanded parameter; None when it does not compile, and then it
+    /// matches nothing.
+    fn compile(&self, ctx: &EvalContext) -> Option<Operator> {
+        let param = String::from_utf8_lossy(&self.template.expand(ctx)).into_owned();
+        Operator::compile_literal(&self.name, &param, &self.base_dir).ok()
+    }
+}
+
+/// An operator ready to run on a link's values (see [`Operator::prepare`]).
+pub enum Prepared<'o> {
+    Compiled(&'o Operator),
+    /// None: the expanded parameter does not compile.
+    Expanded(Option<Operator>),
+}
+
+impl Prepared<'_> {
+    /// None when nothing can match.
+    pub fn operator(&self) -> Option<&Operator> {
+        match self {
+            Prepared::Compiled(operator) => Some(operator),
+            Prepared::Expanded(operator) => operator.as_ref(),
+        }
+    }
+}
+
 impl Operator {
     /// Compiles operator `name` (without `@`) with `param`; data files (`@pmFromFile`,
     /// `@ipMatchFromFile`) are found relative to `base_dir`, the rule file's directory.
@@ -151,6 +177,15 @@ impl Operator {
         matches!(self, Operator::Rx(rx) if rx.is_backtracking())
     }
 
+    /// The operator as the transaction's state makes it now: itself, or for a parameter with
+    /// macros, what its expansion compiles to.
+    pub fn prepare(&self, ctx: &EvalContext) -> Prepared<'_> {
+        match self {
+            Operator::Expanded(expanded) => Prepared::Expanded(expanded.compile(ctx)),
+            operator => Prepared::Compiled(operator),
+        }
+    }
+
     /// Whether `value` matches; with `captures`, a matching `@rx` fills it with its groups 0-9.
     pub fn matches(
         &self,
@@ -180,12 +215,9 @@ impl Operator {
             Operator::DetectSqli => detect_sqli::matches(value, captures),
             Operator::DetectXss => detect_xss::matches(value),
             Operator::Rbl(list) => list.lists(value),
-            Operator::Expanded(expanded) => {
-                let param = String::from_utf8_lossy(&expanded.template.expand(ctx)).into_owned();
-                // A parameter that does not compile once expanded cannot match anything.
-                Operator::compile_literal(&expanded.name, &param, &expanded.base_dir)
-                    .is_ok_and(|operator| operator.matches(value, captures, ctx))
-            }
+            Operator::Expanded(expanded) => expanded
+                .compile(ctx)
+                .is_some_and(|operator| operator.matches(value, captures, ctx)),
         }
     }
 
