@@ -5,9 +5,9 @@
 pub mod backend;
 pub mod crs;
 pub mod nginx;
-pub mod no_request;
 pub mod pki;
 pub mod reflect_backend;
+pub mod request;
 
 use std::path::PathBuf;
 use std::process::Command;
