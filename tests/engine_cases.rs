@@ -12,7 +12,7 @@ use secrules::mtls::{ClientCertificate, SubjectAltName};
 
 /// The cases' requests: a client at 192.0.2.10 asking api.example, served on 198.51.100.1:443.
 impl Request {
-    fn to_api(method: &str, uri: &str) -> Request {
+    fn to_api(method: &'static str, uri: &str) -> Request {
         let mut request = Request::new(method, uri).header("Host", "api.example");
         request.remote_addr = "192.0.2.10".into();
         request.hostname = "198.51.100.1".into();
@@ -26,7 +26,7 @@ impl Request {
     /// A POST with this Content-Type and body.
     fn post(uri: &str, content_type: &str, body: &[u8]) -> Request {
         let mut request = Request::to_api("POST", uri).header("Content-Type", content_type);
-        request.body = Some(body.to_vec());
+        request.body = body.to_vec();
         request
     }
     /// A multipart POST whose body's `\n` become `\r\n`, as go-ftw sends CRS's test bodies.
@@ -77,10 +77,10 @@ fn run(case: &Case) -> (Option<u16>, Vec<u64>, Vec<(LogLevel, String)>) {
     let mut transaction = Transaction::new(Arc::new(ruleset));
     let request = &case.request;
     let intervention = transaction.run_phase(1, request).or_else(|| {
-        if let Some(body) = &request.body {
+        if !request.body.is_empty() {
             let content_type = request.content_type();
             if let Some(refused) =
-                transaction.set_request_body(body.clone(), content_type.as_bytes())
+                transaction.set_request_body(request.body.clone(), content_type.as_bytes())
             {
                 return Some(refused);
             }

@@ -7,6 +7,7 @@ pub mod crs;
 pub mod nginx;
 pub mod pki;
 pub mod reflect_backend;
+#[path = "../../benches/shared/request.rs"]
 pub mod request;
 
 use std::path::PathBuf;

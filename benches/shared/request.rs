@@ -1,7 +1,11 @@
-//! A request as plain data, for driving the engine without nginx: the one test-side
-//! [`RequestView`]. `Request::default()` is a request with nothing in it (for operators run
+//! A request as plain data, for driving the engine without nginx: the one [`RequestView`] of the
+//! tests (`tests/common/mod.rs`) and the engine benchmarks (`traffic.rs`), which include this file
+//! with `#[path]`. `Request::default()` is a request with nothing in it (for operators run
 //! directly: a macro-free parameter never asks for the request); `Request::new` one with a method
-//! and target, whose parts the builder methods fill in.
+//! and target. Its parts are split once, when built, so a benchmark times the engine and not the
+//! view.
+// Each includer uses a part of it.
+#![allow(dead_code)]
 
 use secrules::engine::RequestView;
 use secrules::mtls::ClientCertificate;
@@ -10,9 +14,9 @@ use secrules::mtls::ClientCertificate;
 pub struct Request {
     pub remote_addr: String,
     pub remote_port: u16,
-    method: String,
-    uri: String,
-    /// Split from `uri` once, when built, so the view only hands out slices.
+    /// Method and target as given to `new`, which derives path, query and request line from them.
+    pub method: &'static str,
+    pub uri: String,
     path: String,
     query: String,
     protocol: String,
@@ -24,19 +28,19 @@ pub struct Request {
     /// `$ssl_client_verify`: empty on plain HTTP.
     pub verify: String,
     pub certificate: Option<ClientCertificate>,
-    /// The body phase 2 gets, if any.
-    pub body: Option<Vec<u8>>,
+    /// The body phase 2 gets; empty: none.
+    pub body: Vec<u8>,
 }
 
 impl Request {
     /// `METHOD TARGET HTTP/1.1` with no headers, from 127.0.0.1:40000 to 127.0.0.1:80. The path
     /// is the target up to `?`, left encoded.
-    pub fn new(method: &str, uri: &str) -> Request {
+    pub fn new(method: &'static str, uri: &str) -> Request {
         let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
         Request {
             remote_addr: "127.0.0.1".into(),
             remote_port: 40000,
-            method: method.into(),
+            method,
             uri: uri.into(),
             path: path.into(),
             query: query.into(),
