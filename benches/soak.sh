@@ -30,22 +30,9 @@ done
 for tool in wrk nginx curl; do
     command -v "$tool" >/dev/null || { echo "soak: $tool missing (apt-get install $tool)"; exit 1; }
 done
-TARGET=${CARGO_TARGET_DIR:-target}
-MODULE=$(realpath "$TARGET/release/ngx_http_secrules_module.so")
-CRS=$(realpath ../shared/crs/v4.28.0)
-PROJECT=$(pwd)
+source benches/lib/setup.sh # secrules_workdir: MODULE, CRS, PROJECT, DIR and conf/crs.conf
 WAF_PORT=${WAF_PORT:-18480} BACKEND_PORT=${BACKEND_PORT:-18481} STATUS_PORT=${STATUS_PORT:-18482}
-DIR=$(mktemp -d /tmp/secrules-soak.XXXXXX)
-mkdir -p "$DIR"/{conf,logs,tmp,backend/logs}
-echo "soak: working in $DIR"
-
-cat >"$DIR/conf/crs.conf" <<EOF
-Include $PROJECT/benches/waf/engine.conf
-SecUnicodeMapFile $CRS/../test-config/unicode.mapping 20127
-Include $CRS/crs-setup.conf.example
-Include $PROJECT/benches/waf/pl1.conf
-Include $CRS/rules/*.conf
-EOF
+secrules_workdir soak
 # The two rule sets the reloads alternate between: CRS plus a marker rule answering 418 or 419.
 for n in 418 419; do
     { cat "$DIR/conf/crs.conf"

@@ -15,22 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-30}
 command -v valgrind >/dev/null || { echo "valgrind missing (apt-get install valgrind)"; exit 1; }
-TARGET=${CARGO_TARGET_DIR:-target}
-MODULE=$(realpath "$TARGET/release/ngx_http_secrules_module.so")
-CRS=$(realpath ../shared/crs/v4.28.0)
-PROJECT=$(pwd)
+source benches/lib/setup.sh # secrules_workdir: MODULE, CRS, PROJECT, DIR and conf/crs.conf
 PORT=${PORT:-18680} BACKEND_PORT=${BACKEND_PORT:-18681}
-DIR=$(mktemp -d /tmp/secrules-valgrind.XXXXXX)
-mkdir -p "$DIR"/{conf,logs,tmp,backend/logs}
-echo "valgrind: working in $DIR"
-
-cat >"$DIR/conf/crs.conf" <<EOF
-Include $PROJECT/benches/waf/engine.conf
-SecUnicodeMapFile $CRS/../test-config/unicode.mapping 20127
-Include $CRS/crs-setup.conf.example
-Include $PROJECT/benches/waf/pl1.conf
-Include $CRS/rules/*.conf
-EOF
+secrules_workdir valgrind
 cat >"$DIR/backend/nginx.conf" <<EOF
 worker_processes 1;
 pid logs/nginx.pid;

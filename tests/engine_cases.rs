@@ -1,63 +1,48 @@
 //! Whole-transaction cases run through the engine without nginx: rules + request -> status,
 //! logged rule ids and log text. Each case is data; the test asserts how many ran.
 
+mod common;
+
 use std::sync::Arc;
 
+use common::request::Request;
 use secrules::compile::{RuleSource, Ruleset};
-use secrules::engine::{LogLevel, RequestView, Transaction};
+use secrules::engine::{LogLevel, Transaction};
 use secrules::mtls::{ClientCertificate, SubjectAltName};
 
-/// A request as plain data.
-struct Request {
-    remote_addr: &'static str,
-    method: &'static str,
-    uri: &'static str,
-    headers: Vec<(&'static str, &'static str)>,
-    verify: &'static str,
-    certificate: Option<ClientCertificate>,
-    /// The body phase 2 gets, if any.
-    body: Option<Vec<u8>>,
-}
-
+/// The cases' requests: a client at 192.0.2.10 asking api.example, served on 198.51.100.1:443.
 impl Request {
-    fn get(uri: &'static str) -> Request {
-        Request {
-            remote_addr: "192.0.2.10",
-            method: "GET",
-            uri,
-            headers: vec![("Host", "api.example")],
-            verify: "",
-            certificate: None,
-            body: None,
-        }
+    fn to_api(method: &'static str, uri: &str) -> Request {
+        let mut request = Request::new(method, uri).header("Host", "api.example");
+        request.remote_addr = "192.0.2.10".into();
+        request.hostname = "198.51.100.1".into();
+        request.server_port = 443;
+        request.unique_id = "tx-1".into();
+        request
     }
-    fn header(mut self, name: &'static str, value: &'static str) -> Request {
-        self.headers.push((name, value));
-        self
+    fn get(uri: &str) -> Request {
+        Request::to_api("GET", uri)
     }
     /// A POST with this Content-Type and body.
-    fn post(uri: &'static str, content_type: &'static str, body: &[u8]) -> Request {
-        let mut request = Request::get(uri).header("Content-Type", content_type);
-        request.method = "POST";
-        request.body = Some(body.to_vec());
+    fn post(uri: &str, content_type: &str, body: &[u8]) -> Request {
+        let mut request = Request::to_api("POST", uri).header("Content-Type", content_type);
+        request.body = body.to_vec();
         request
     }
     /// A multipart POST whose body's `\n` become `\r\n`, as go-ftw sends CRS's test bodies.
-    fn multipart(boundary: &'static str, body: &str) -> Request {
-        let content_type =
-            Box::leak(format!("multipart/form-data; boundary={boundary}").into_boxed_str());
+    fn multipart(boundary: &str, body: &str) -> Request {
         Request::post(
             "/upload",
-            content_type,
+            &format!("multipart/form-data; boundary={boundary}"),
             body.replace('\n', "\r\n").as_bytes(),
         )
     }
-    fn from(mut self, addr: &'static str) -> Request {
-        self.remote_addr = addr;
+    fn from(mut self, addr: &str) -> Request {
+        self.remote_addr = addr.into();
         self
     }
     fn with_certificate(mut self, subject: &str) -> Request {
-        self.verify = "SUCCESS";
+        self.verify = "SUCCESS".into();
         self.certificate = Some(ClientCertificate {
             sha1_hex: "ab".repeat(20),
             sha256_hex: "cd".repeat(32),
@@ -67,54 +52,6 @@ impl Request {
             subject_alt_names: vec![SubjectAltName::Dns("orders.general.example".into())],
         });
         self
-    }
-}
-
-impl RequestView for Request {
-    fn remote_addr(&self) -> &[u8] {
-        self.remote_addr.as_bytes()
-    }
-    fn remote_port(&self) -> u16 {
-        40000
-    }
-    fn method(&self) -> &[u8] {
-        self.method.as_bytes()
-    }
-    fn uri(&self) -> &[u8] {
-        self.uri.as_bytes()
-    }
-    fn query_string(&self) -> &[u8] {
-        self.uri.split_once('?').map_or("", |(_, q)| q).as_bytes()
-    }
-    fn protocol(&self) -> &[u8] {
-        b"HTTP/1.1"
-    }
-    fn request_line(&self) -> &[u8] {
-        // leaked once per call site is fine in a test
-        Box::leak(format!("{} {} HTTP/1.1", self.method, self.uri).into_boxed_str()).as_bytes()
-    }
-    fn for_each_header<'s>(&'s self, f: &mut dyn FnMut(&'s [u8], &'s [u8])) {
-        for (name, value) in &self.headers {
-            f(name.as_bytes(), value.as_bytes());
-        }
-    }
-    fn path(&self) -> &[u8] {
-        self.uri.split('?').next().unwrap().as_bytes()
-    }
-    fn hostname(&self) -> &[u8] {
-        b"198.51.100.1"
-    }
-    fn server_port(&self) -> u16 {
-        443
-    }
-    fn unique_id(&self) -> &[u8] {
-        b"tx-1"
-    }
-    fn ssl_client_verify(&self) -> &[u8] {
-        self.verify.as_bytes()
-    }
-    fn ssl_client_certificate(&self) -> Option<&ClientCertificate> {
-        self.certificate.as_ref()
     }
 }
 
@@ -140,14 +77,10 @@ fn run(case: &Case) -> (Option<u16>, Vec<u64>, Vec<(LogLevel, String)>) {
     let mut transaction = Transaction::new(Arc::new(ruleset));
     let request = &case.request;
     let intervention = transaction.run_phase(1, request).or_else(|| {
-        if let Some(body) = &request.body {
-            let content_type = request
-                .headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-                .map_or("", |(_, v)| *v);
+        if !request.body.is_empty() {
+            let content_type = request.content_type();
             if let Some(refused) =
-                transaction.set_request_body(body.clone(), content_type.as_bytes())
+                transaction.set_request_body(request.body.clone(), content_type.as_bytes())
             {
                 return Some(refused);
             }
@@ -435,7 +368,7 @@ fn transactions() {
         Case {
             name: "@within",
             rules: "SecRule REQUEST_METHOD \"!@within GET HEAD POST\" \"id:54,phase:1,deny,status:405\"",
-            request: Request { method: "PUT", ..Request::get("/") },
+            request: Request::to_api("PUT", "/"),
             status: Some(405),
             logged: &[54],
             log_contains: &[],

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::no_request::NoRequest;
+use common::request::Request;
 use secrules::engine::operators::Operator;
 use secrules::engine::{EvalContext, TransactionState};
 
@@ -239,8 +239,9 @@ fn detect_sqli_and_detect_xss_answer_as_libinjection() {
     );
 
     let state = TransactionState::default();
+    let request = Request::default();
     let ctx = EvalContext {
-        request: &NoRequest,
+        request: &request,
         state: &state,
     };
     let sqli = Operator::compile("detectSQLi", "", Path::new("/")).unwrap();

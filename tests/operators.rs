@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::no_request::NoRequest;
+use common::request::Request;
 use secrules::engine::operators::Operator;
 use secrules::engine::{EvalContext, TransactionState};
 
@@ -52,8 +52,9 @@ fn operators_as_modsecurity_defines_them() {
     )
     .unwrap();
     let state = TransactionState::default();
+    let request = Request::default();
     let ctx = EvalContext {
-        request: &NoRequest,
+        request: &request,
         state: &state,
     };
     let mut ran = 0;

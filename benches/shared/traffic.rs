@@ -8,79 +8,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use secrules::compile::Ruleset;
-use secrules::engine::{RequestView, Transaction};
-use secrules::mtls::ClientCertificate;
+use secrules::engine::Transaction;
 
 use super::REPO_ROOT;
 
-/// A request as plain data; its parts are split once, when built, so the benchmark times the
-/// engine and not the view.
-pub struct Request {
-    pub method: &'static str,
-    pub uri: String,
-    pub path: String,
-    pub query: String,
-    pub request_line: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Request {
-    /// The Content-Type header, or "" without one.
-    pub fn content_type(&self) -> &str {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == "Content-Type")
-            .map_or("", |(_, v)| v.as_str())
-    }
-}
-
-impl RequestView for Request {
-    fn remote_addr(&self) -> &[u8] {
-        b"127.0.0.1"
-    }
-    fn remote_port(&self) -> u16 {
-        40000
-    }
-    fn method(&self) -> &[u8] {
-        self.method.as_bytes()
-    }
-    fn uri(&self) -> &[u8] {
-        self.uri.as_bytes()
-    }
-    fn query_string(&self) -> &[u8] {
-        self.query.as_bytes()
-    }
-    fn request_line(&self) -> &[u8] {
-        self.request_line.as_bytes()
-    }
-    fn path(&self) -> &[u8] {
-        self.path.as_bytes()
-    }
-    fn for_each_header<'s>(&'s self, f: &mut dyn FnMut(&'s [u8], &'s [u8])) {
-        self.headers
-            .iter()
-            .for_each(|(name, value)| f(name.as_bytes(), value.as_bytes()));
-    }
-    fn protocol(&self) -> &[u8] {
-        b"HTTP/1.1"
-    }
-    fn hostname(&self) -> &[u8] {
-        b"127.0.0.1"
-    }
-    fn server_port(&self) -> u16 {
-        80
-    }
-    fn unique_id(&self) -> &[u8] {
-        b"bench"
-    }
-    fn ssl_client_verify(&self) -> &[u8] {
-        b""
-    }
-    fn ssl_client_certificate(&self) -> Option<&ClientCertificate> {
-        None
-    }
-}
+#[path = "request.rs"]
+mod request;
+pub use request::Request;
 
 /// A small deterministic generator (no rand dependency): xorshift64.
 struct Gen(u64);
@@ -127,16 +61,11 @@ fn request(
     if method == "POST" {
         headers.push(("Content-Length".into(), body.len().to_string()));
     }
-    let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
-    Request {
-        method,
-        uri: uri.to_string(),
-        path: path.to_string(),
-        query: query.to_string(),
-        request_line: format!("{method} {uri} HTTP/1.1"),
-        headers,
-        body,
-    }
+    let mut request = Request::new(method, uri);
+    request.unique_id = "bench".into();
+    request.headers = headers;
+    request.body = body;
+    request
 }
 
 pub fn traffic() -> Vec<(&'static str, Request)> {

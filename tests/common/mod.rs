@@ -5,9 +5,10 @@
 pub mod backend;
 pub mod crs;
 pub mod nginx;
-pub mod no_request;
 pub mod pki;
 pub mod reflect_backend;
+#[path = "../../benches/shared/request.rs"]
+pub mod request;
 
 use std::path::PathBuf;
 use std::process::Command;
