@@ -24,6 +24,7 @@ pub use request::RequestView;
 use crate::audit::error_log::{MatchedValue, RuleMatch};
 use crate::compile::{BodyLimitAction, EngineMode, Entry, Rule, RuleLink, Ruleset};
 use actions::{store_setvar, Ctl, Disruptive, RuleSelector, TargetSpec};
+use self::regex::Subject;
 use variables::Value;
 
 /// What the transaction tells nginx to do instead of going on.
@@ -775,21 +776,26 @@ fn match_value(
     chains: &mut transformations::ChainCache,
 ) -> Option<Vec<u8>> {
     let link = run.link;
-    let mut test = |candidate: &[u8]| {
+    let mut test_subject = |candidate: &Subject| {
         let matched = run.operator.operator().is_some_and(|operator| {
-            operator.matches(candidate, captures.as_deref_mut(), ctx)
+            operator.matches_subject(candidate, captures.as_deref_mut(), ctx)
         });
         matched != link.negated
     };
     if !link.multi_match {
-        let transformed = chains.apply(
+        let (transformed, present) = chains.apply(
             &link.transformations,
             &value.value,
             value.stable,
             ctx.state.unicode_map.as_deref(),
         );
-        return test(&transformed).then(|| transformed.into_owned());
+        let subject = match present {
+            Some(present) => Subject::with_byte_set(&transformed, present),
+            None => Subject::new(&transformed),
+        };
+        return test_subject(&subject).then(|| transformed.into_owned());
     }
+    let mut test = |candidate: &[u8]| test_subject(&Subject::new(candidate));
     let value = Cow::Borrowed(&*value.value);
     if test(&value) {
         return Some(value.into_owned());

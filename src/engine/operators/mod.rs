@@ -25,6 +25,7 @@ pub use numeric::Comparison;
 pub use rx::Rx;
 
 use super::macros::Macro;
+use super::regex::Subject;
 use super::EvalContext;
 
 /// Text as ModSecurity reads numbers (leading digits; anything else is 0).
@@ -193,8 +194,19 @@ impl Operator {
         captures: Option<&mut Vec<Vec<u8>>>,
         ctx: &EvalContext,
     ) -> bool {
+        self.matches_subject(&Subject::new(value), captures, ctx)
+    }
+
+    /// [`Operator::matches`] on a value whose byte set may already be known.
+    pub fn matches_subject(
+        &self,
+        subject: &Subject,
+        captures: Option<&mut Vec<Vec<u8>>>,
+        ctx: &EvalContext,
+    ) -> bool {
+        let value = subject.bytes();
         match self {
-            Operator::Rx(rx) => rx.matches(value, captures),
+            Operator::Rx(rx) => rx.matches(subject, captures),
             Operator::StrEq(expected) => streq::matches(value, expected),
             Operator::Contains(needle) => contains::matches(value, needle),
             Operator::BeginsWith(prefix) => begins_with::matches(value, prefix),
@@ -217,7 +229,7 @@ impl Operator {
             Operator::Rbl(list) => list.lists(value),
             Operator::Expanded(expanded) => expanded
                 .compile(ctx)
-                .is_some_and(|operator| operator.matches(value, captures, ctx)),
+                .is_some_and(|operator| operator.matches_subject(subject, captures, ctx)),
         }
     }
 

@@ -1,7 +1,7 @@
 //! `@rx`: a regular expression with PCRE's meaning, as ModSecurity compiles it (see
 //! [`crate::engine::regex`]). With `capture`, groups 0-9 go to TX:0-9.
 
-use crate::engine::regex::Regex;
+use crate::engine::regex::{Regex, Subject};
 
 #[derive(Clone, Debug)]
 pub struct Rx {
@@ -15,10 +15,10 @@ impl Rx {
         })
     }
 
-    pub fn matches(&self, value: &[u8], captures: Option<&mut Vec<Vec<u8>>>) -> bool {
+    pub fn matches(&self, value: &Subject, captures: Option<&mut Vec<Vec<u8>>>) -> bool {
         match captures {
-            Some(groups) => self.regex.captures(value, groups),
-            None => self.regex.is_match(value),
+            Some(groups) => self.regex.captures_subject(value, groups),
+            None => self.regex.is_match_subject(value),
         }
     }
 

@@ -4,10 +4,50 @@
 //! groups) run on PCRE2 itself, whose default match and depth limits bound the work; the rule
 //! set lists them at load time so nobody is surprised.
 
+use std::cell::OnceCell;
+
 mod pcre_syntax;
+mod required_bytes;
+
+pub use required_bytes::ByteSet;
 
 use regex_automata::meta;
 use regex_automata::util::syntax;
+
+/// A value to search, with the set of bytes it holds worked out at most once however many
+/// patterns look at it: the transformation cache keeps the set beside each value it keeps.
+pub struct Subject<'s> {
+    bytes: &'s [u8],
+    present: Option<&'s OnceCell<ByteSet>>,
+}
+
+impl<'s> Subject<'s> {
+    pub fn new(bytes: &'s [u8]) -> Subject<'s> {
+        Subject {
+            bytes,
+            present: None,
+        }
+    }
+
+    /// `bytes`, whose byte set is (or will be) kept in `present`.
+    pub fn with_byte_set(bytes: &'s [u8], present: &'s OnceCell<ByteSet>) -> Subject<'s> {
+        Subject {
+            bytes,
+            present: Some(present),
+        }
+    }
+
+    pub fn bytes(&self) -> &'s [u8] {
+        self.bytes
+    }
+
+    fn present(&self) -> ByteSet {
+        match self.present {
+            Some(cell) => *cell.get_or_init(|| ByteSet::of(self.bytes)),
+            None => ByteSet::of(self.bytes),
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Regex {
@@ -16,7 +56,8 @@ pub struct Regex {
 
 #[derive(Clone, Debug)]
 enum Engine {
-    Linear(meta::Regex),
+    /// With the bytes every match contains one of, when there are such bytes.
+    Linear(meta::Regex, Option<ByteSet>),
     Backtracking(pcre2::bytes::Regex),
 }
 
@@ -33,13 +74,16 @@ impl Regex {
             // reverse searches disagree: `(?m)^.*$` on "\xae..." panicked inside regex-automata
             // ("reverse search must match if forward search does"; found by fuzzing CRS).
             let config = meta::Config::new().utf8_empty(false);
-            if let Ok(regex) = meta::Regex::builder()
-                .configure(config)
-                .syntax(syntax)
-                .build(&translated)
+            if let Some((hir, regex)) = syntax::parse_with(&translated, &syntax)
+                .ok()
+                .and_then(|hir| {
+                    let regex = meta::Regex::builder().configure(config).build_from_hir(&hir);
+                    Some((hir, regex.ok()?))
+                })
             {
+                let required = required_bytes::required_bytes(&hir);
                 return Ok(Regex {
-                    engine: Engine::Linear(regex),
+                    engine: Engine::Linear(regex, required),
                 });
             }
         }
@@ -55,14 +99,34 @@ impl Regex {
         })
     }
 
+    /// Whether the value holds a byte that every match needs. Long values are not tested: the
+    /// test reads the whole value, where the search itself may stop after a few bytes (an
+    /// anchored pattern) or skip through it with its own literal prefilter.
+    fn may_match(required: &Option<ByteSet>, subject: &Subject) -> bool {
+        const LONGEST_TESTED: usize = 2048;
+        match required {
+            Some(set) if subject.bytes.len() <= LONGEST_TESTED => {
+                set.intersects(&subject.present())
+            }
+            _ => true,
+        }
+    }
+
     /// Whether this pattern needs the backtracking engine.
     pub fn is_backtracking(&self) -> bool {
         matches!(self.engine, Engine::Backtracking(_))
     }
 
     pub fn is_match(&self, value: &[u8]) -> bool {
+        self.is_match_subject(&Subject::new(value))
+    }
+
+    pub fn is_match_subject(&self, subject: &Subject) -> bool {
+        let value = subject.bytes;
         match &self.engine {
-            Engine::Linear(regex) => regex.is_match(value),
+            Engine::Linear(regex, required) => {
+                Self::may_match(required, subject) && regex.is_match(value)
+            }
             // Hitting PCRE2's match limit is no match, as in ModSecurity.
             Engine::Backtracking(regex) => regex.is_match(value).unwrap_or(false),
         }
@@ -71,11 +135,16 @@ impl Regex {
     /// Matches and, on a match, puts groups 0-9 into `groups` (an empty value for a group that
     /// did not take part).
     pub fn captures(&self, value: &[u8], groups: &mut Vec<Vec<u8>>) -> bool {
+        self.captures_subject(&Subject::new(value), groups)
+    }
+
+    pub fn captures_subject(&self, subject: &Subject, groups: &mut Vec<Vec<u8>>) -> bool {
+        let value = subject.bytes;
         groups.clear();
         match &self.engine {
-            Engine::Linear(regex) => {
+            Engine::Linear(regex, required) => {
                 // Most values do not match: the search without groups is far cheaper.
-                if !regex.is_match(value) {
+                if !Self::may_match(required, subject) || !regex.is_match(value) {
                     return false;
                 }
                 let mut caps = regex.create_captures();
@@ -111,7 +180,7 @@ impl Regex {
     /// groups left out): what libmodsecurity writes as `oOFFSET,LENGTH` in a log line's `[ref]`.
     pub fn group_spans(&self, value: &[u8]) -> Vec<(usize, usize)> {
         match &self.engine {
-            Engine::Linear(regex) => {
+            Engine::Linear(regex, _) => {
                 let mut caps = regex.create_captures();
                 regex.captures(value, &mut caps);
                 (0..caps.group_len())

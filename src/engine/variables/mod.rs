@@ -21,6 +21,7 @@ pub(crate) use request_line::filename as decoded_path;
 use std::borrow::Cow;
 
 use super::operators::Rx;
+use super::regex::Subject;
 use super::EvalContext;
 
 /// Receives each (key, value) of a variable; single-valued variables have an empty key. Both
@@ -452,7 +453,7 @@ impl Selector {
     fn selects(&self, key: &[u8]) -> bool {
         match self {
             Selector::Key(wanted) => key.eq_ignore_ascii_case(wanted),
-            Selector::Regex(rx) => rx.matches(key, None),
+            Selector::Regex(rx) => rx.matches(&Subject::new(key), None),
         }
     }
 }
