@@ -38,7 +38,10 @@ fn entry_source(level: u8) -> RuleSource {
 fn profile(spec: &str) {
     let (which, count) = spec.split_once(':').unwrap_or((spec, "100"));
     let (level, name) = which.split_once('/').expect("pl<N>/<traffic>:<count>");
-    let level: u8 = level.trim_start_matches("pl").parse().expect("paranoia level");
+    let level: u8 = level
+        .trim_start_matches("pl")
+        .parse()
+        .expect("paranoia level");
     let count: usize = count.parse().expect("count");
     let ruleset = Arc::new(Ruleset::load(&[entry_source(level)]).expect("CRS loads"));
     let (_, request) = traffic()

@@ -524,8 +524,9 @@ fn audit_directive_errors_name_the_line() {
         assert_eq!(error.line, 1, "{bad}: {error}");
     }
     // HTTPS: refused, saying why (libmodsecurity would block the worker on each record).
-    let error = try_ruleset("SecAuditEngine On\nSecAuditLogType HTTPS\nSecAuditLog https://siem/\n")
-        .unwrap_err();
+    let error =
+        try_ruleset("SecAuditEngine On\nSecAuditLogType HTTPS\nSecAuditLog https://siem/\n")
+            .unwrap_err();
     assert_eq!(error.line, 2, "{error}");
     assert!(
         error.reason.contains("HTTPS is not supported") && error.reason.contains("blocking"),
@@ -635,7 +636,10 @@ fn audit_log2_as_libmodsecurity() {
     let index = std::fs::read_to_string(&second).unwrap();
     assert_eq!(index.lines().count(), 2, "{index}");
     for line in index.lines() {
-        let file = line.split(' ').find(|w| w.starts_with(storage.to_str().unwrap())).unwrap();
+        let file = line
+            .split(' ')
+            .find(|w| w.starts_with(storage.to_str().unwrap()))
+            .unwrap();
         // Both records have the same id and second: one file holds both, a line each.
         let text = std::fs::read_to_string(file).unwrap();
         let record: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
@@ -645,7 +649,10 @@ fn audit_log2_as_libmodsecurity() {
     std::fs::rename(&second, dir.join("second.log.1")).unwrap();
     write(&concurrent);
     assert_eq!(std::fs::read_to_string(&second).unwrap().lines().count(), 1);
-    assert_eq!(std::fs::read_to_string(dir.join("second.log.1")).unwrap(), index);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("second.log.1")).unwrap(),
+        index
+    );
 
     // SecAuditLog2 without SecAuditLog: the index lines go there too.
     let only_second = ruleset(&format!(
@@ -655,7 +662,13 @@ fn audit_log2_as_libmodsecurity() {
     ));
     only_second.open_audit_log().unwrap();
     write(&only_second);
-    assert_eq!(std::fs::read_to_string(dir.join("only.log")).unwrap().lines().count(), 1);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("only.log"))
+            .unwrap()
+            .lines()
+            .count(),
+        1
+    );
     // An unwritable SecAuditLog2 fails at load, naming its line.
     let bad = ruleset(&format!(
         "SecAuditEngine On\nSecAuditLogType Concurrent\nSecAuditLogStorageDir {}\nSecAuditLog2 /nonexistent/dir/x.log\n",

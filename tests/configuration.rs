@@ -167,7 +167,11 @@ fn bad_rules_make_nginx_t_fail_with_file_line_and_reason() {
                 "SecAuditEngine On\nSecAuditLogType HTTPS\nSecAuditLog https://siem.example/\n",
             ),
             nginx_directive: "secrules_file rules.conf;",
-            expected: &["rules.conf:2", "SecAuditLogType HTTPS is not supported", "blocking"],
+            expected: &[
+                "rules.conf:2",
+                "SecAuditLogType HTTPS is not supported",
+                "blocking",
+            ],
         },
         BadConfig {
             name: "unknown directive",

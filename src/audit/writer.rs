@@ -75,7 +75,10 @@ impl AuditWriter {
         let mut open = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let at_path = std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()));
         let mut reopen_error = None;
-        if open.as_ref().is_none_or(|log| Some(log.identity) != at_path) {
+        if open
+            .as_ref()
+            .is_none_or(|log| Some(log.identity) != at_path)
+        {
             match open_log(settings, path) {
                 Ok(log) => *open = Some(log),
                 // A worker without the right to create the new file (nginx's workers do not run
@@ -89,7 +92,9 @@ impl AuditWriter {
             _ => {}
         }
         match reopen_error {
-            Some(reason) => Err(format!("{reason} (the record went to the file open before)")),
+            Some(reason) => Err(format!(
+                "{reason} (the record went to the file open before)"
+            )),
             None => Ok(()),
         }
     }
@@ -252,12 +257,21 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let settings = AuditSettings::default();
         let writer = AuditWriter::default();
-        writer.append(&writer.file, &settings, &path, b"one\n").unwrap();
-        writer.append(&writer.file, &settings, &path, b"two\n").unwrap();
+        writer
+            .append(&writer.file, &settings, &path, b"one\n")
+            .unwrap();
+        writer
+            .append(&writer.file, &settings, &path, b"two\n")
+            .unwrap();
         // What logrotate does before `nginx -s reopen`.
         std::fs::rename(&path, dir.join("audit.log.1")).unwrap();
-        writer.append(&writer.file, &settings, &path, b"three\n").unwrap();
-        assert_eq!(std::fs::read_to_string(dir.join("audit.log.1")).unwrap(), "one\ntwo\n");
+        writer
+            .append(&writer.file, &settings, &path, b"three\n")
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.join("audit.log.1")).unwrap(),
+            "one\ntwo\n"
+        );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "three\n");
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -342,6 +342,29 @@ impl Ruleset {
                 }
             }
         }
+        // Transformations are final only now (SecDefaultAction, SecRuleUpdateActionById).
+        let stale = |rule: &Rule| {
+            rule.links
+                .iter()
+                .any(|link| link.prefilter != link.computed_prefilter())
+        };
+        for entries in ruleset.phases.iter_mut() {
+            if !entries
+                .iter()
+                .any(|entry| matches!(entry, Entry::Rule(rule) if stale(rule)))
+            {
+                continue;
+            }
+            for entry in std::sync::Arc::make_mut(entries).iter_mut() {
+                if let Entry::Rule(rule) = entry {
+                    if stale(rule) {
+                        for link in &mut std::sync::Arc::make_mut(rule).links {
+                            link.prefilter = link.computed_prefilter();
+                        }
+                    }
+                }
+            }
+        }
         Ok(ruleset)
     }
 

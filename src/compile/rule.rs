@@ -6,8 +6,9 @@ use std::sync::Arc;
 use crate::engine::actions::{
     Ctl, Disruptive, ExpireVar, InitCol, RuleActions, RuleMetadata, SetVar,
 };
+use crate::engine::byte_set::ByteSet;
 use crate::engine::operators::Operator;
-use crate::engine::transformations::Transformation;
+use crate::engine::transformations::{preimage, Transformation};
 use crate::engine::variables::{parse_targets, Target};
 use crate::seclang::{Directive, Span};
 
@@ -27,6 +28,10 @@ pub struct RuleLink {
     pub initcols: Vec<InitCol>,
     pub expirevars: Vec<ExpireVar>,
     pub ctls: Vec<Ctl>,
+    /// The bytes a value must hold one of, before its transformations, for this link to match
+    /// it; None when any value might. Set when the rule set is finished (transformations can
+    /// change until then).
+    pub prefilter: Option<ByteSet>,
     actions: RuleActions,
 }
 
@@ -145,12 +150,24 @@ impl RuleLink {
             initcols: std::mem::take(&mut actions.initcols),
             expirevars: std::mem::take(&mut actions.expirevars),
             ctls: std::mem::take(&mut actions.ctls),
+            prefilter: None,
             actions,
         })
     }
 }
 
 impl RuleLink {
+    /// What [`RuleLink::prefilter`] should be: the operator's required bytes traced back through
+    /// the transformations. A negated operator matches the values its operator does not, so it
+    /// rules nothing out; with `multiMatch` every step's output is tested, and each step's needs
+    /// include the later steps' (every preimage holds what it was asked for).
+    pub fn computed_prefilter(&self) -> Option<ByteSet> {
+        if self.negated {
+            return None;
+        }
+        preimage::through_chain(&self.transformations, self.operator.required_bytes()?)
+    }
+
     /// The phase's default transformations come first, unless the rule said `t:none`.
     fn inherit_transformations(&mut self, default: Option<&DefaultAction>) {
         if let Some(default) = default {

@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod body;
+pub mod byte_set;
 pub mod collections;
 pub mod macros;
 pub mod operators;
@@ -21,10 +22,11 @@ use std::sync::Arc;
 pub use report::Report;
 pub use request::RequestView;
 
+use self::byte_set::ByteSet;
+use self::regex::Subject;
 use crate::audit::error_log::{MatchedValue, RuleMatch};
 use crate::compile::{BodyLimitAction, EngineMode, Entry, Rule, RuleLink, Ruleset};
 use actions::{store_setvar, Ctl, Disruptive, RuleSelector, TargetSpec};
-use self::regex::Subject;
 use variables::Value;
 
 /// What the transaction tells nginx to do instead of going on.
@@ -661,6 +663,9 @@ impl Transaction {
             let mut first = None;
             let run = run(&ctx);
             for (index, value) in values.iter().enumerate() {
+                if ruled_out(link, value, chains) {
+                    continue;
+                }
                 let mut groups = Vec::new();
                 if let Some(found) = try_value(&run, value, &mut groups, &ctx, chains) {
                     first = Some((index, found, groups));
@@ -672,7 +677,8 @@ impl Transaction {
                 self.state.matched_vars.clear();
                 return None;
             };
-            let rest: Vec<Value<'static>> = values.drain(index + 1..).map(Value::into_owned).collect();
+            let rest: Vec<Value<'static>> =
+                values.drain(index + 1..).map(Value::into_owned).collect();
             self.value_buffer = recycle(values);
             (Some((found, groups)), rest)
         };
@@ -696,13 +702,16 @@ impl Transaction {
             let Some(value) = rest.next() else {
                 break;
             };
+            if ruled_out(link, &value, chains) {
+                continue;
+            }
             let ctx = EvalContext {
                 request,
                 state: &self.state,
             };
             let mut groups = Vec::new();
-            pending =
-                try_value(&run(&ctx), &value, &mut groups, &ctx, chains).map(|found| (found, groups));
+            pending = try_value(&run(&ctx), &value, &mut groups, &ctx, chains)
+                .map(|found| (found, groups));
         }
         self.state.matched_vars = matches
             .iter()
@@ -723,6 +732,25 @@ fn recycle<'b>(mut values: Vec<Value<'_>>) -> Vec<Value<'b>> {
         .into_iter()
         .map(|_| unreachable!("the list was emptied"))
         .collect()
+}
+
+/// Whether `value` holds none of the bytes `link` needs (see [`RuleLink::prefilter`]): then
+/// neither its transformations nor its operator need to run. The value's byte set is worked out
+/// once per phase (kept by the transformation cache as the empty chain's); long values are not
+/// tested.
+fn ruled_out(link: &RuleLink, value: &Value, chains: &mut transformations::ChainCache) -> bool {
+    let Some(needed) = &link.prefilter else {
+        return false;
+    };
+    if value.value.len() > byte_set::LONGEST_TESTED {
+        return false;
+    }
+    let (_, kept) = chains.apply(&[], &value.value, value.stable, None);
+    let present = match kept {
+        Some(cell) => *cell.get_or_init(|| ByteSet::of(&value.value)),
+        None => ByteSet::of(&value.value),
+    };
+    !needed.intersects(&present)
 }
 
 /// Tries one value of `link`: what the log line and MATCHED_VAR show if it matches.

@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 pub use numeric::Comparison;
 pub use rx::Rx;
 
+use super::byte_set::ByteSet;
 use super::macros::Macro;
 use super::regex::Subject;
 use super::EvalContext;
@@ -188,6 +189,14 @@ impl Operator {
     }
 
     /// Whether `value` matches; with `captures`, a matching `@rx` fills it with its groups 0-9.
+    /// The bytes every value this operator matches holds one of, when there are such bytes.
+    pub fn required_bytes(&self) -> Option<ByteSet> {
+        match self {
+            Operator::Rx(rx) => rx.required_bytes(),
+            _ => None,
+        }
+    }
+
     pub fn matches(
         &self,
         value: &[u8],

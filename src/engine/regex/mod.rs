@@ -9,7 +9,7 @@ use std::cell::OnceCell;
 mod pcre_syntax;
 mod required_bytes;
 
-pub use required_bytes::ByteSet;
+use crate::engine::byte_set::{self, ByteSet};
 
 use regex_automata::meta;
 use regex_automata::util::syntax;
@@ -74,12 +74,15 @@ impl Regex {
             // reverse searches disagree: `(?m)^.*$` on "\xae..." panicked inside regex-automata
             // ("reverse search must match if forward search does"; found by fuzzing CRS).
             let config = meta::Config::new().utf8_empty(false);
-            if let Some((hir, regex)) = syntax::parse_with(&translated, &syntax)
-                .ok()
-                .and_then(|hir| {
-                    let regex = meta::Regex::builder().configure(config).build_from_hir(&hir);
-                    Some((hir, regex.ok()?))
-                })
+            if let Some((hir, regex)) =
+                syntax::parse_with(&translated, &syntax)
+                    .ok()
+                    .and_then(|hir| {
+                        let regex = meta::Regex::builder()
+                            .configure(config)
+                            .build_from_hir(&hir);
+                        Some((hir, regex.ok()?))
+                    })
             {
                 let required = required_bytes::required_bytes(&hir);
                 return Ok(Regex {
@@ -99,16 +102,21 @@ impl Regex {
         })
     }
 
-    /// Whether the value holds a byte that every match needs. Long values are not tested: the
-    /// test reads the whole value, where the search itself may stop after a few bytes (an
-    /// anchored pattern) or skip through it with its own literal prefilter.
+    /// Whether the value holds a byte that every match needs (long values are not tested).
     fn may_match(required: &Option<ByteSet>, subject: &Subject) -> bool {
-        const LONGEST_TESTED: usize = 2048;
         match required {
-            Some(set) if subject.bytes.len() <= LONGEST_TESTED => {
+            Some(set) if subject.bytes.len() <= byte_set::LONGEST_TESTED => {
                 set.intersects(&subject.present())
             }
             _ => true,
+        }
+    }
+
+    /// The bytes every match contains one of, when the pattern has such bytes.
+    pub fn required_bytes(&self) -> Option<ByteSet> {
+        match &self.engine {
+            Engine::Linear(_, required) => *required,
+            Engine::Backtracking(_) => None,
         }
     }
 

@@ -9,49 +9,12 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-/// A set of bytes, one bit each.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ByteSet([u64; 4]);
+use crate::engine::byte_set::ByteSet;
 
-impl ByteSet {
-    /// The bytes that occur in `bytes`.
-    pub fn of(bytes: &[u8]) -> ByteSet {
-        let mut set = ByteSet::default();
-        for &b in bytes {
-            set.insert(b);
-        }
-        set
-    }
-
-    fn insert(&mut self, byte: u8) {
-        self.0[(byte >> 6) as usize] |= 1 << (byte & 63);
-    }
-
-    fn insert_range(&mut self, start: u8, end: u8) {
-        for byte in start..=end {
-            self.insert(byte);
-        }
-    }
-
-    fn union(self, other: ByteSet) -> ByteSet {
-        ByteSet(std::array::from_fn(|i| self.0[i] | other.0[i]))
-    }
-
-    pub fn intersects(&self, other: &ByteSet) -> bool {
-        (self.0[0] & other.0[0]) | (self.0[1] & other.0[1]) | (self.0[2] & other.0[2])
-            | (self.0[3] & other.0[3])
-            != 0
-    }
-
-    fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
-        (0..=255u8).filter(|&b| self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0)
-    }
-
-    /// How likely a clean value is to hold one of these bytes: the smaller, the better the set
-    /// rules patterns out.
-    fn weight(&self) -> u32 {
-        self.bytes().map(commonness).sum()
-    }
+/// How likely a clean value is to hold one of these bytes: the smaller, the better the set
+/// rules patterns out.
+fn weight(set: &ByteSet) -> u32 {
+    set.bytes().map(commonness).sum()
 }
 
 /// A rough guess at how common a byte is in request data (headers, arguments, JSON): letters and
@@ -75,15 +38,12 @@ pub fn required_bytes(hir: &Hir) -> Option<ByteSet> {
             .0
             .iter()
             .map(|&b| ByteSet::of(&[b]))
-            .min_by_key(ByteSet::weight),
+            .min_by_key(weight),
         HirKind::Class(class) => class_bytes(class),
         HirKind::Repetition(repetition) if repetition.min == 0 => None,
         HirKind::Repetition(repetition) => required_bytes(&repetition.sub),
         HirKind::Capture(capture) => required_bytes(&capture.sub),
-        HirKind::Concat(parts) => parts
-            .iter()
-            .filter_map(required_bytes)
-            .min_by_key(ByteSet::weight),
+        HirKind::Concat(parts) => parts.iter().filter_map(required_bytes).min_by_key(weight),
         HirKind::Alternation(branches) => branches
             .iter()
             .map(required_bytes)
@@ -137,13 +97,5 @@ mod tests {
         assert_eq!(required("(?:a<)?"), None);
         assert_eq!(required("\\b"), None);
         assert_eq!(required("a{0,3}b"), Some(b"b".to_vec()));
-    }
-
-    #[test]
-    fn a_value_without_a_required_byte_cannot_match() {
-        let set = ByteSet::of(b"<");
-        assert!(set.intersects(&ByteSet::of(b"a<b")));
-        assert!(!set.intersects(&ByteSet::of(b"walking-shoes")));
-        assert!(ByteSet::of(&[0xff]).intersects(&ByteSet::of(b"\x00\xff")));
     }
 }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::{apply_with_map, Transformation, UnicodeMap};
-use crate::engine::regex::ByteSet;
+use crate::engine::byte_set::ByteSet;
 
 /// (value address, value length, chain code)
 type Key = (usize, usize, u64);
@@ -44,7 +44,10 @@ impl ChainCache {
     ) -> (Cow<'c, [u8]>, Option<&'c OnceCell<ByteSet>>) {
         let code = chain_code(chain);
         let (true, Some(code)) = (stable, code) else {
-            return (apply_with_map(chain, Cow::Borrowed(value), unicode_map), None);
+            return (
+                apply_with_map(chain, Cow::Borrowed(value), unicode_map),
+                None,
+            );
         };
         let key = (value.as_ptr() as usize, value.len(), code);
         let result: &'c Transformed = self.results.entry(key).or_insert_with(|| {

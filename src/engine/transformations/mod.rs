@@ -3,9 +3,9 @@
 //! unchanged so the common case allocates nothing.
 
 mod base64_decode;
-mod cache;
 mod base64_decode_ext;
 mod base64_encode;
+mod cache;
 mod cmd_line;
 mod compress_whitespace;
 mod css_decode;
@@ -19,6 +19,7 @@ mod lowercase;
 pub(crate) mod md5;
 mod normalize_path;
 mod parity;
+pub mod preimage;
 mod remove_comments;
 mod remove_comments_char;
 mod remove_nulls;

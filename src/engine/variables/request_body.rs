@@ -35,15 +35,22 @@ pub fn each<'a>(variable: Variable, ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>
         Variable::RequestBody => {}
         Variable::Xml => {
             if let Some(xml) = &body.xml {
-                f(Cow::Borrowed(xml::TEXT.as_bytes()), Cow::Borrowed(&xml.text));
+                f(
+                    Cow::Borrowed(xml::TEXT.as_bytes()),
+                    Cow::Borrowed(&xml.text),
+                );
                 for value in &xml.attributes {
-                    f(Cow::Borrowed(xml::ATTRIBUTES.as_bytes()), Cow::Borrowed(value));
+                    f(
+                        Cow::Borrowed(xml::ATTRIBUTES.as_bytes()),
+                        Cow::Borrowed(value),
+                    );
                 }
             }
         }
-        Variable::RequestBodyLength => {
-            f(NO_KEY, Cow::Owned(body.bytes.len().to_string().into_bytes()))
-        }
+        Variable::RequestBodyLength => f(
+            NO_KEY,
+            Cow::Owned(body.bytes.len().to_string().into_bytes()),
+        ),
         Variable::ReqbodyProcessor => {
             if let Some(processor) = body.processor {
                 f(NO_KEY, Cow::Borrowed(processor.name().as_bytes()));

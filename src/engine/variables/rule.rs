@@ -10,15 +10,27 @@ pub fn each<'a>(ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
     let Some((id, metadata)) = &ctx.state.current_rule else {
         return;
     };
-    f(Cow::Borrowed(b"id"), Cow::Owned(id.to_string().into_bytes()));
+    f(
+        Cow::Borrowed(b"id"),
+        Cow::Owned(id.to_string().into_bytes()),
+    );
     if !metadata.rev.is_empty() {
-        f(Cow::Borrowed(b"rev"), Cow::Borrowed(metadata.rev.as_bytes()));
+        f(
+            Cow::Borrowed(b"rev"),
+            Cow::Borrowed(metadata.rev.as_bytes()),
+        );
     }
     if !metadata.ver.is_empty() {
-        f(Cow::Borrowed(b"ver"), Cow::Borrowed(metadata.ver.as_bytes()));
+        f(
+            Cow::Borrowed(b"ver"),
+            Cow::Borrowed(metadata.ver.as_bytes()),
+        );
     }
     if let Some(severity) = metadata.severity {
-        f(Cow::Borrowed(b"severity"), Cow::Owned(severity.to_string().into_bytes()));
+        f(
+            Cow::Borrowed(b"severity"),
+            Cow::Owned(severity.to_string().into_bytes()),
+        );
     }
     // A msg or logdata that names RULE itself would expand forever: such parts expand to
     // nothing (`%{rule.msg}` inside msg is meaningless anyway).

@@ -18,7 +18,10 @@ pub fn each<'a>(variable: Variable, ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>
             .map(|c| c.subject_alt_names.as_slice())
             .unwrap_or_default()
         {
-            f(Cow::Borrowed(san.kind().as_bytes()), Cow::Owned(san.value().into_bytes()));
+            f(
+                Cow::Borrowed(san.kind().as_bytes()),
+                Cow::Owned(san.value().into_bytes()),
+            );
         }
         return;
     }

@@ -41,7 +41,10 @@ pub fn each<'a>(variable: Variable, ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>
         }
         Variable::MatchedVarsNames => {
             for (name, _) in &ctx.state.matched_vars {
-                f(Cow::Borrowed(name.as_bytes()), Cow::Borrowed(name.as_bytes()));
+                f(
+                    Cow::Borrowed(name.as_bytes()),
+                    Cow::Borrowed(name.as_bytes()),
+                );
             }
         }
         // Microseconds since the transaction began, as libmodsecurity counts.
