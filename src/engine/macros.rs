@@ -7,7 +7,12 @@ use super::EvalContext;
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Part {
     Literal(String),
-    Variable { name: String, key: Option<String> },
+    /// `key` lower-cased, as collections keep their keys.
+    Variable {
+        name: String,
+        variable: Variable,
+        key: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,10 +37,12 @@ impl Macro {
                 Some((name, key)) => (name, Some(key.to_string())),
                 None => (reference, None),
             };
-            Variable::from_name(name).map_err(|e| format!("in macro %{{{reference}}}: {e}"))?;
+            let variable =
+                Variable::from_name(name).map_err(|e| format!("in macro %{{{reference}}}: {e}"))?;
             parts.push(Part::Variable {
                 name: name.to_string(),
-                key,
+                variable,
+                key: key.map(|k| k.to_ascii_lowercase()),
             });
             rest = &after[end + 1..];
         }
@@ -66,8 +73,8 @@ impl Macro {
         for part in &self.parts {
             match part {
                 Part::Literal(text) => out.extend_from_slice(text.as_bytes()),
-                Part::Variable { name, key } => {
-                    if let Some(value) = lookup(ctx, name, key.as_deref()) {
+                Part::Variable { variable, key, .. } => {
+                    if let Some(value) = lookup(ctx, *variable, key.as_deref()) {
                         out.extend_from_slice(&value);
                     }
                 }

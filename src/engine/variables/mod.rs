@@ -625,9 +625,15 @@ impl Target {
 }
 
 /// Looks up `NAME` or `COLLECTION.key` for macro expansion (`%{REQUEST_HEADERS.host}`): the first
-/// value, if any.
-pub fn lookup(ctx: &EvalContext, name: &str, key: Option<&str>) -> Option<Vec<u8>> {
-    let variable = Variable::from_name(name).ok()?;
+/// value, if any. `key` is in lower case (keys are compared case-insensitively).
+pub fn lookup(ctx: &EvalContext, variable: Variable, key: Option<&str>) -> Option<Vec<u8>> {
+    // CRS expands `%{tx.something}` at almost every match: TX keeps its names lower-case, so a
+    // map lookup usually answers without a walk through all of TX.
+    if let (Variable::Tx, Some(key)) = (variable, key) {
+        if let Some(value) = ctx.state.tx.get(key) {
+            return Some(value.clone());
+        }
+    }
     let mut found = None;
     variable.each(ctx, &mut |k, v| {
         if found.is_none() && key.is_none_or(|key| k.eq_ignore_ascii_case(key.as_bytes())) {
