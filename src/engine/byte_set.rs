@@ -48,6 +48,24 @@ impl ByteSet {
         ByteSet(std::array::from_fn(|i| self.0[i] | other.0[i]))
     }
 
+    /// How likely a clean value is to hold one of these bytes: the smaller, the better the set
+    /// rules values out.
+    pub fn weight(&self) -> u32 {
+        self.bytes().map(commonness).sum()
+    }
+
+    /// The rarest byte of a literal (in both cases when it is compared case-insensitively):
+    /// what any value holding the literal holds. None for the empty literal.
+    pub fn rarest_of(literal: &[u8], ascii_case_insensitive: bool) -> Option<ByteSet> {
+        literal
+            .iter()
+            .map(|&b| match ascii_case_insensitive {
+                true => ByteSet::of(&[b.to_ascii_lowercase(), b.to_ascii_uppercase()]),
+                false => ByteSet::of(&[b]),
+            })
+            .min_by_key(ByteSet::weight)
+    }
+
     pub fn intersects(&self, other: &ByteSet) -> bool {
         (self.0[0] & other.0[0])
             | (self.0[1] & other.0[1])
@@ -58,6 +76,18 @@ impl ByteSet {
 
     pub fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
         (0..=255u8).filter(|&b| self.contains(b))
+    }
+}
+
+/// A rough guess at how common a byte is in request data (headers, arguments, JSON): letters and
+/// digits are everywhere, a few separators often, the rest rarely.
+fn commonness(byte: u8) -> u32 {
+    match byte {
+        b'a'..=b'z' => 40,
+        b'A'..=b'Z' | b'0'..=b'9' => 25,
+        b' ' | b'/' | b'.' | b'-' | b'_' | b'=' | b',' | b';' | b':' => 20,
+        b'&' | b'%' | b'+' | b'(' | b')' | b'*' | b'"' => 8,
+        _ => 1,
     }
 }
 
@@ -73,5 +103,9 @@ mod tests {
         assert!(ByteSet::of(&[0xff]).intersects(&ByteSet::of(b"\x00\xff")));
         assert!(ByteSet::full().is_full() && !ByteSet::of(b"a").is_full());
         assert_eq!(ByteSet::of(b"ba").bytes().collect::<Vec<_>>(), b"ab");
+        let rarest = |literal: &[u8], nocase| ByteSet::rarest_of(literal, nocase).unwrap();
+        assert_eq!(rarest(b"/etc/passwd", false), ByteSet::of(b"/"));
+        assert_eq!(rarest(b"select", true), ByteSet::of(b"sS"));
+        assert_eq!(ByteSet::rarest_of(b"", true), None);
     }
 }

@@ -193,6 +193,11 @@ impl Operator {
     pub fn required_bytes(&self) -> Option<ByteSet> {
         match self {
             Operator::Rx(rx) => rx.required_bytes(),
+            Operator::Pm(phrases) | Operator::PmFromFile(phrases) => phrases.required_bytes(),
+            Operator::Contains(literal)
+            | Operator::StrEq(literal)
+            | Operator::BeginsWith(literal)
+            | Operator::EndsWith(literal) => ByteSet::rarest_of(literal, false),
             _ => None,
         }
     }

@@ -7,9 +7,13 @@ use std::path::Path;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
+use crate::engine::byte_set::ByteSet;
+
 #[derive(Debug)]
 pub struct Phrases {
     automaton: AhoCorasick,
+    /// The rarest byte of each phrase (both cases): a value holds one if it holds a phrase.
+    required: Option<ByteSet>,
 }
 
 impl Phrases {
@@ -48,7 +52,18 @@ impl Phrases {
             .match_kind(MatchKind::LeftmostFirst)
             .build(&phrases)
             .map_err(|e| format!("@pm: {e}"))?;
-        Ok(Phrases { automaton })
+        let required = phrases
+            .iter()
+            .map(|phrase| ByteSet::rarest_of(phrase, true))
+            .try_fold(ByteSet::default(), |all, rarest| Some(all.union(rarest?)));
+        Ok(Phrases {
+            automaton,
+            required,
+        })
+    }
+
+    pub fn required_bytes(&self) -> Option<ByteSet> {
+        self.required
     }
 
     /// Where the phrase found lies (offset, length).

@@ -11,24 +11,6 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 
 use crate::engine::byte_set::ByteSet;
 
-/// How likely a clean value is to hold one of these bytes: the smaller, the better the set
-/// rules patterns out.
-fn weight(set: &ByteSet) -> u32 {
-    set.bytes().map(commonness).sum()
-}
-
-/// A rough guess at how common a byte is in request data (headers, arguments, JSON): letters and
-/// digits are everywhere, a few separators often, the rest rarely.
-fn commonness(byte: u8) -> u32 {
-    match byte {
-        b'a'..=b'z' => 40,
-        b'A'..=b'Z' | b'0'..=b'9' => 25,
-        b' ' | b'/' | b'.' | b'-' | b'_' | b'=' | b',' | b';' | b':' => 20,
-        b'&' | b'%' | b'+' | b'(' | b')' | b'*' | b'"' => 8,
-        _ => 1,
-    }
-}
-
 /// The bytes every match of `hir` must contain one of, or None if some match may contain any
 /// (or no) bytes.
 pub fn required_bytes(hir: &Hir) -> Option<ByteSet> {
@@ -38,12 +20,15 @@ pub fn required_bytes(hir: &Hir) -> Option<ByteSet> {
             .0
             .iter()
             .map(|&b| ByteSet::of(&[b]))
-            .min_by_key(weight),
+            .min_by_key(ByteSet::weight),
         HirKind::Class(class) => class_bytes(class),
         HirKind::Repetition(repetition) if repetition.min == 0 => None,
         HirKind::Repetition(repetition) => required_bytes(&repetition.sub),
         HirKind::Capture(capture) => required_bytes(&capture.sub),
-        HirKind::Concat(parts) => parts.iter().filter_map(required_bytes).min_by_key(weight),
+        HirKind::Concat(parts) => parts
+            .iter()
+            .filter_map(required_bytes)
+            .min_by_key(ByteSet::weight),
         HirKind::Alternation(branches) => branches
             .iter()
             .map(required_bytes)
