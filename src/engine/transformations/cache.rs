@@ -107,11 +107,9 @@ impl ChainCache {
     ) -> (Cow<'c, [u8]>, Option<&'c OnceCell<ByteSet>>) {
         // An empty value is not kept: every empty slice may have the same address, and the
         // empty results of steps are known by that same address (see `run`).
-        let (true, false, Some(code)) = (stable, value.is_empty(), chain_code(chain)) else {
-            return (
-                apply_with_map(chain, Cow::Borrowed(value), unicode_map),
-                None,
-            );
+        let code = match chain_code(chain) {
+            Some(code) if stable && !value.is_empty() => code,
+            _ => return (uncached(chain, value, unicode_map), None),
         };
         let key = (value.as_ptr() as usize, value.len(), code);
         let index = match self.outcomes.get(&key) {
@@ -190,6 +188,16 @@ impl ChainCache {
         }
         index
     }
+}
+
+/// A chain the cache does not keep. Out of line, as `run`: the hot path is the lookup.
+#[inline(never)]
+fn uncached<'v>(
+    chain: &[Transformation],
+    value: &'v [u8],
+    unicode_map: Option<&UnicodeMap>,
+) -> Cow<'v, [u8]> {
+    apply_with_map(chain, Cow::Borrowed(value), unicode_map)
 }
 
 /// A chain of up to nine transformations as a number, 7 bits per step (there are fewer than 127
