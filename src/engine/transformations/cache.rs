@@ -1,32 +1,95 @@
-//! Within one phase many rules apply the same transformation chain to the same value: CRS's XSS
-//! rules share one six-step chain over every argument, its SQL rules another. The cache keeps
-//! each (value, chain) result for the rest of the phase, so each is computed once.
+//! Within one phase many rules apply transformation chains to the same value: CRS's XSS rules
+//! share one six-step chain over every argument, its SQL rules another, and some thirty distinct
+//! chains reach every argument. Most of them share steps: many start with `urlDecodeUni`, and on a
+//! clean value most steps change nothing, so the chains meet again on the same bytes. The cache
+//! therefore keeps the result of each single step on each value it met, as well as each whole
+//! chain's: a chain seen before on a value is one lookup, and a new one computes only the steps
+//! no other chain has computed on the same bytes.
 //!
 //! A value is known by its address and length. That names its content only while the bytes
 //! cannot change or move: the caller offers only values borrowed from request data, which stays
-//! put for the whole phase (the cache lives no longer than one phase).
+//! put for the whole phase (the cache lives no longer than one phase), and every intermediate
+//! result is a buffer the cache owns and never changes nor drops before the cache itself.
+//!
+//! A step is a chain of one transformation, so a step result is also that one-step chain's whole
+//! result: both live in one map.
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::{apply_with_map, Transformation, UnicodeMap};
 use crate::engine::byte_set::ByteSet;
 
-/// (value address, value length, chain code)
+/// (input address, input length, chain code)
 type Key = (usize, usize, u64);
 
-#[derive(Default)]
+/// In `run`, the value the chain started from, before its index is known.
+const ORIGINAL: u32 = u32::MAX;
+
+type Outcomes = HashMap<Key, u32, BuildHasherDefault<KeyHasher>>;
+
 pub struct ChainCache {
-    results: HashMap<Key, Transformed, BuildHasherDefault<KeyHasher>>,
+    /// What each chain, and each single step, made of each input: an index into `results`.
+    outcomes: Outcomes,
+    /// Every distinct result: the original values (their bytes are the caller's) and every
+    /// changed one.
+    results: Vec<Transformed>,
 }
 
 struct Transformed {
-    /// None: the chain left the value as it was.
-    changed: Option<Box<[u8]>>,
-    /// The bytes the result holds, once a pattern has asked.
+    /// None: the value the caller passed (the original value is the only result of its own
+    /// chains that the cache does not hold).
+    changed: Option<Vec<u8>>,
+    /// The bytes the result holds, once a pattern has asked; shared by every chain ending there.
     present: OnceCell<ByteSet>,
+}
+
+impl Transformed {
+    fn new(changed: Option<Vec<u8>>) -> Transformed {
+        Transformed {
+            changed,
+            present: OnceCell::new(),
+        }
+    }
+}
+
+thread_local! {
+    /// The last phase's cache, emptied, with its room: the next phase does not grow its table
+    /// again from nothing (a 20 KB JSON body's phase fills some 60,000 entries, and growing to
+    /// that rehashes them all several times).
+    static SPARE: Cell<Option<(Outcomes, Vec<Transformed>)>> = const { Cell::new(None) };
+}
+
+/// The largest table kept for the next phase, in entries (of 32 bytes): a few MB at most stay
+/// allocated per thread after an unusually large request.
+const SPARE_AT_MOST: usize = 1 << 17;
+
+impl Default for ChainCache {
+    fn default() -> ChainCache {
+        let (outcomes, results) = SPARE
+            .try_with(Cell::take)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        ChainCache { outcomes, results }
+    }
+}
+
+impl Drop for ChainCache {
+    fn drop(&mut self) {
+        if self.outcomes.capacity() > SPARE_AT_MOST {
+            return;
+        }
+        let mut outcomes = std::mem::take(&mut self.outcomes);
+        let mut results = std::mem::take(&mut self.results);
+        outcomes.clear();
+        results.clear();
+        // (during the thread's exit there is no next phase to keep them for)
+        let _ = SPARE.try_with(|spare| spare.set(Some((outcomes, results))));
+    }
 }
 
 impl ChainCache {
@@ -42,29 +105,99 @@ impl ChainCache {
         stable: bool,
         unicode_map: Option<&UnicodeMap>,
     ) -> (Cow<'c, [u8]>, Option<&'c OnceCell<ByteSet>>) {
-        let code = chain_code(chain);
-        let (true, Some(code)) = (stable, code) else {
-            return (
-                apply_with_map(chain, Cow::Borrowed(value), unicode_map),
-                None,
-            );
+        // An empty value is not kept: every empty slice may have the same address, and the
+        // empty results of steps are known by that same address (see `run`).
+        let code = match chain_code(chain) {
+            Some(code) if stable && !value.is_empty() => code,
+            _ => return (uncached(chain, value, unicode_map), None),
         };
         let key = (value.as_ptr() as usize, value.len(), code);
-        let result: &'c Transformed = self.results.entry(key).or_insert_with(|| {
-            let changed = match apply_with_map(chain, Cow::Borrowed(value), unicode_map) {
-                Cow::Borrowed(_) => None,
-                Cow::Owned(changed) => Some(changed.into_boxed_slice()),
-            };
-            Transformed {
-                changed,
-                present: OnceCell::new(),
-            }
-        });
+        let index = match self.outcomes.get(&key) {
+            Some(&index) => index,
+            None => self.run(chain, value, unicode_map, key),
+        };
+        let result = &self.results[index as usize];
         (
             Cow::Borrowed(result.changed.as_deref().unwrap_or(value)),
             Some(&result.present),
         )
     }
+
+    /// Runs `chain` on `value` step by step, reusing each step already computed on the same
+    /// bytes, and keeps the outcome under `key`. Out of line: the lookup above is the hot path.
+    #[inline(never)]
+    fn run(
+        &mut self,
+        chain: &[Transformation],
+        value: &[u8],
+        unicode_map: Option<&UnicodeMap>,
+        key: Key,
+    ) -> u32 {
+        let mut current = ORIGINAL;
+        for step in chain {
+            let input = match current {
+                ORIGINAL => value,
+                index => self.results[index as usize]
+                    .changed
+                    .as_deref()
+                    .unwrap_or(value),
+            };
+            // A step is the chain of that one transformation. (Empty results may share an
+            // address, which is harmless: their content is all the same.)
+            let step_key = (input.as_ptr() as usize, input.len(), *step as u64 + 1);
+            let vacant = match self.outcomes.entry(step_key) {
+                Entry::Occupied(known) => {
+                    current = *known.get();
+                    continue;
+                }
+                Entry::Vacant(vacant) => vacant,
+            };
+            match step.apply_once(input, unicode_map) {
+                Some(changed) => {
+                    current = self.results.len() as u32;
+                    self.results.push(Transformed::new(Some(changed)));
+                    vacant.insert(current);
+                }
+                // the original value is given an index only when a result is the value itself
+                None if current == ORIGINAL => {
+                    current = self.original(key);
+                    self.outcomes.insert(step_key, current);
+                }
+                None => {
+                    vacant.insert(current);
+                }
+            }
+        }
+        if current == ORIGINAL {
+            // the empty chain
+            current = self.original(key);
+        }
+        if chain.len() != 1 {
+            // (a one-step chain is its step, kept above)
+            self.outcomes.insert(key, current);
+        }
+        current
+    }
+
+    /// The index of `key`'s original value, given one if it has none yet.
+    fn original(&mut self, key: Key) -> u32 {
+        let next = self.results.len() as u32;
+        let index = *self.outcomes.entry((key.0, key.1, 0)).or_insert(next);
+        if index == next {
+            self.results.push(Transformed::new(None));
+        }
+        index
+    }
+}
+
+/// A chain the cache does not keep. Out of line, as `run`: the hot path is the lookup.
+#[inline(never)]
+fn uncached<'v>(
+    chain: &[Transformation],
+    value: &'v [u8],
+    unicode_map: Option<&UnicodeMap>,
+) -> Cow<'v, [u8]> {
+    apply_with_map(chain, Cow::Borrowed(value), unicode_map)
 }
 
 /// A chain of up to nine transformations as a number, 7 bits per step (there are fewer than 127
@@ -109,26 +242,118 @@ impl Hasher for KeyHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Transformation::*;
 
     #[test]
     fn equal_chains_share_results_and_unstable_values_are_not_kept() {
         let mut cache = ChainCache::default();
         let value = b"A%41".to_vec();
-        let decode = [Transformation::UrlDecode, Transformation::Lowercase];
+        let decode = [UrlDecode, Lowercase];
         assert_eq!(&*cache.apply(&decode, &value, true, None).0, b"aa");
+        // two changed steps; kept: each step and the chain
+        assert_eq!((cache.results.len(), cache.outcomes.len()), (2, 3));
         assert_eq!(&*cache.apply(&decode.clone(), &value, true, None).0, b"aa");
-        assert_eq!(cache.results.len(), 1);
-        // Another chain, the same value: its own entry.
-        let lowercase = [Transformation::Lowercase];
-        assert_eq!(&*cache.apply(&lowercase, &value, true, None).0, b"a%41");
-        assert_eq!(cache.results.len(), 2);
+        assert_eq!((cache.results.len(), cache.outcomes.len()), (2, 3));
+        // Another chain, the same value: its own outcome, a new result.
+        assert_eq!(&*cache.apply(&[Lowercase], &value, true, None).0, b"a%41");
+        assert_eq!((cache.results.len(), cache.outcomes.len()), (3, 4));
         assert_eq!(&*cache.apply(&decode, b"B", false, None).0, b"b");
-        assert_eq!(cache.results.len(), 2);
-        assert!(cache.apply(&[], &value, true, None).1.is_some());
-        assert_eq!(cache.results.len(), 3);
+        assert_eq!((cache.results.len(), cache.outcomes.len()), (3, 4));
+        // the empty chain: the value itself, now with a byte set
+        let (same, present) = cache.apply(&[], &value, true, None);
+        assert!(matches!(same, Cow::Borrowed(b) if b.as_ptr() == value.as_ptr()));
+        assert!(present.is_some());
+        assert_eq!((cache.results.len(), cache.outcomes.len()), (4, 5));
         assert_ne!(
-            chain_code(&[Transformation::Lowercase, Transformation::Trim]),
-            chain_code(&[Transformation::Trim, Transformation::Lowercase])
+            chain_code(&[Lowercase, Trim]),
+            chain_code(&[Trim, Lowercase])
         );
+    }
+
+    #[test]
+    fn a_new_cache_starts_empty_with_the_room_of_the_last_one() {
+        let value = b"%41".to_vec();
+        let mut cache = ChainCache::default();
+        cache.apply(&[UrlDecode], &value, true, None);
+        let room = cache.outcomes.capacity();
+        assert!(room > 0);
+        drop(cache);
+        let cache = ChainCache::default();
+        assert_eq!((cache.results.len(), cache.outcomes.len()), (0, 0));
+        assert_eq!(cache.outcomes.capacity(), room);
+    }
+
+    #[test]
+    fn chains_reuse_the_steps_other_chains_computed_on_the_same_bytes() {
+        let mut cache = ChainCache::default();
+        let value = b"clean value".to_vec();
+        // nothing changes: every chain's result is the value itself, with one byte set for all
+        let first = cache.apply(&[UrlDecodeUni, HtmlEntityDecode], &value, true, None);
+        assert!(matches!(first.0, Cow::Borrowed(b) if b.as_ptr() == value.as_ptr()));
+        let first_set: *const OnceCell<ByteSet> = first.1.unwrap();
+        let second = cache.apply(&[HtmlEntityDecode, Lowercase], &value, true, None);
+        assert!(std::ptr::eq(first_set, second.1.unwrap()));
+        assert_eq!(cache.results.len(), 1);
+        // urlDecodeUni, htmlEntityDecode, lowercase were each run once; two chains kept
+        assert_eq!(cache.outcomes.len(), 1 + 3 + 2);
+
+        // After a change the next steps run on the changed bytes, and are shared from there.
+        let encoded = b"%3Cb%3E&lt;".to_vec();
+        let chain = [UrlDecodeUni, HtmlEntityDecode, Lowercase];
+        assert_eq!(&*cache.apply(&chain, &encoded, true, None).0, b"<b><");
+        let results = cache.results.len();
+        let other = [UrlDecodeUni, HtmlEntityDecode, RemoveNulls];
+        assert_eq!(&*cache.apply(&other, &encoded, true, None).0, b"<b><");
+        // removeNulls changed nothing, the two decodings were reused: no new result
+        assert_eq!(cache.results.len(), results);
+    }
+
+    #[test]
+    fn cached_results_are_those_of_the_plain_chain() {
+        let values: Vec<Vec<u8>> = [
+            &b"plain"[..],
+            b"",
+            b"\0",
+            b"%00%00",
+            b"A%2541&amp;\\x41 /*c*/ B",
+            b"\xc3\xa9%u0041&#65;\\u0041",
+            b"  Mixed Case,,;;  /x ",
+        ]
+        .iter()
+        .map(|v| v.to_vec())
+        .collect();
+        let steps = [
+            UrlDecodeUni,
+            UrlDecode,
+            HtmlEntityDecode,
+            JsDecode,
+            CssDecode,
+            Utf8ToUnicode,
+            RemoveNulls,
+            Lowercase,
+            CmdLine,
+            ReplaceComments,
+            CompressWhitespace,
+            Trim,
+            Length,
+        ];
+        let mut cache = ChainCache::default();
+        let mut checked = 0;
+        // every chain of up to three steps, in an order that shares prefixes and middles
+        for a in steps {
+            for b in steps {
+                for c in steps {
+                    for chain in [&[a][..], &[a, b], &[a, b, c], &[c, b]] {
+                        for value in &values {
+                            let plain = apply_with_map(chain, Cow::Borrowed(value), None);
+                            let (cached, _) = cache.apply(chain, value, true, None);
+                            assert_eq!(cached, plain, "{chain:?} on {value:?}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 13 * 13 * 13 * 4 * 7);
     }
 }

@@ -238,8 +238,34 @@ pub(crate) fn hex_value(b: u8) -> Option<u8> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Asserts that `shortcut` (a transformation that first checks whether there is anything to
+    /// do) gives what `full` (the same without the check) gives, on every string of up to
+    /// `max_len` bytes from `alphabet`.
+    pub(crate) fn assert_same_on_every_string(
+        alphabet: &[u8],
+        max_len: usize,
+        shortcut: fn(&[u8]) -> Option<Vec<u8>>,
+        full: fn(&[u8]) -> Option<Vec<u8>>,
+    ) {
+        let mut checked = 0;
+        let mut current = vec![Vec::new()];
+        for _ in 0..=max_len {
+            let mut next = Vec::new();
+            for input in &current {
+                assert_eq!(shortcut(input), full(input), "{input:?}");
+                checked += 1;
+                for &b in alphabet {
+                    next.push([&input[..], &[b]].concat());
+                }
+            }
+            current = next;
+        }
+        let expected: usize = (0..=max_len as u32).map(|n| alphabet.len().pow(n)).sum();
+        assert_eq!(checked, expected);
+    }
 
     #[test]
     fn transformations_as_modsecurity_defines_them() {
