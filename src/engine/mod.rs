@@ -8,6 +8,7 @@ pub mod byte_set;
 pub mod collections;
 pub mod macros;
 pub mod operators;
+mod prefilter;
 pub mod regex;
 mod report;
 mod request;
@@ -22,7 +23,6 @@ use std::sync::Arc;
 pub use report::Report;
 pub use request::RequestView;
 
-use self::byte_set::ByteSet;
 use self::regex::Subject;
 use crate::audit::error_log::{MatchedValue, RuleMatch};
 use crate::compile::{BodyLimitAction, EngineMode, Entry, Rule, RuleLink, Ruleset};
@@ -219,6 +219,7 @@ impl Transaction {
         let ruleset = Arc::clone(&self.ruleset);
         let entries = ruleset.entries(phase);
         let mut chains = transformations::ChainCache::default();
+        let mut target_bytes = prefilter::TargetBytes::default();
         let mut index = 0;
         while index < entries.len() {
             let entry = &entries[index];
@@ -235,7 +236,7 @@ impl Transaction {
                 continue;
             }
             self.state.current_rule = Some((rule.id, Arc::clone(&rule.metadata)));
-            let Some(matched) = self.evaluate(rule, request, &mut chains) else {
+            let Some(matched) = self.evaluate(rule, request, &mut chains, &mut target_bytes) else {
                 continue;
             };
             for ctl in rule.links.iter().flat_map(|link| &link.ctls) {
@@ -566,10 +567,11 @@ impl Transaction {
         rule: &Rule,
         request: &dyn RequestView,
         chains: &mut transformations::ChainCache,
+        target_bytes: &mut prefilter::TargetBytes,
     ) -> Option<MatchedValue> {
         let mut last: Option<MatchedValue> = None;
         for link in &rule.links {
-            let found = self.evaluate_link(rule, link, request, chains)?;
+            let found = self.evaluate_link(rule, link, request, chains, target_bytes)?;
             // libmodsecurity's `[ref]` tells every match of the chain, first link first.
             let reference = last.map(|l| l.reference).unwrap_or_default() + &found.reference;
             last = Some(MatchedValue { reference, ..found });
@@ -621,10 +623,19 @@ impl Transaction {
         link: &RuleLink,
         request: &dyn RequestView,
         chains: &mut transformations::ChainCache,
+        target_bytes: &mut prefilter::TargetBytes,
     ) -> Option<MatchedValue> {
         if link.targets.is_empty() {
             self.on_link_match(link, true, request);
             return Some(MatchedValue::unconditional());
+        }
+        let ctx = EvalContext {
+            request,
+            state: &self.state,
+        };
+        if target_bytes.rule_out(link, &ctx, chains) {
+            self.state.matched_vars.clear();
+            return None;
         }
         let removed: Vec<&TargetSpec> = self
             .overrides
@@ -663,7 +674,7 @@ impl Transaction {
             let mut first = None;
             let run = run(&ctx);
             for (index, value) in values.iter().enumerate() {
-                if ruled_out(link, value, chains) {
+                if prefilter::ruled_out(link, value, chains) {
                     continue;
                 }
                 let mut groups = Vec::new();
@@ -702,7 +713,7 @@ impl Transaction {
             let Some(value) = rest.next() else {
                 break;
             };
-            if ruled_out(link, &value, chains) {
+            if prefilter::ruled_out(link, &value, chains) {
                 continue;
             }
             let ctx = EvalContext {
@@ -732,25 +743,6 @@ fn recycle<'b>(mut values: Vec<Value<'_>>) -> Vec<Value<'b>> {
         .into_iter()
         .map(|_| unreachable!("the list was emptied"))
         .collect()
-}
-
-/// Whether `value` holds none of the bytes `link` needs (see [`RuleLink::prefilter`]): then
-/// neither its transformations nor its operator need to run. The value's byte set is worked out
-/// once per phase (kept by the transformation cache as the empty chain's); long values are not
-/// tested.
-fn ruled_out(link: &RuleLink, value: &Value, chains: &mut transformations::ChainCache) -> bool {
-    let Some(needed) = &link.prefilter else {
-        return false;
-    };
-    if value.value.len() > byte_set::LONGEST_TESTED {
-        return false;
-    }
-    let (_, kept) = chains.apply(&[], &value.value, value.stable, None);
-    let present = match kept {
-        Some(cell) => *cell.get_or_init(|| ByteSet::of(&value.value)),
-        None => ByteSet::of(&value.value),
-    };
-    !needed.intersects(&present)
 }
 
 /// Tries one value of `link`: what the log line and MATCHED_VAR show if it matches.

@@ -19,6 +19,7 @@ pub(crate) use args::parse as parse_arguments;
 pub(crate) use request_line::filename as decoded_path;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use super::operators::Rx;
 use super::regex::Subject;
@@ -467,13 +468,17 @@ pub struct Target {
     pub count: bool,
     /// `!VAR:key` items of the same list, applied to this target.
     pub exclusions: Vec<Selector>,
+    /// The target as text (`&ARGS:id|!ARGS:x` items, names canonical): targets of equal
+    /// identity yield equal values, which lets work on them be shared across rules.
+    pub identity: Arc<str>,
 }
 
 /// Parses a rule's variable list (`REQUEST_HEADERS:user|!ARGS:id|&ARGS`).
 pub fn parse_targets(list: &str) -> Result<Vec<Target>, String> {
     let (mut targets, exclusions) = parse_items(list)?;
-    for (variable, selector) in exclusions {
-        if !exclude(&mut targets, variable, selector) {
+    for exclusion in exclusions {
+        let variable = exclusion.0;
+        if !exclude(&mut targets, exclusion) {
             return Err(format!(
                 "exclusion of {} without {} in \"{list}\"",
                 variable.name(),
@@ -489,29 +494,30 @@ pub fn parse_targets(list: &str) -> Result<Vec<Target>, String> {
 pub fn update_targets(targets: &mut Vec<Target>, list: &str) -> Result<(), String> {
     let (added, exclusions) = parse_items(list)?;
     targets.extend(added);
-    for (variable, selector) in exclusions {
+    for exclusion in exclusions {
         // A rule without that variable has nothing to exclude: not an error (CRS exclusions
         // name many rules at once).
-        exclude(targets, variable, selector);
+        exclude(targets, exclusion);
     }
     Ok(())
 }
 
 /// Adds the exclusion to every whole-collection target of `variable`; false if there is none.
-fn exclude(targets: &mut [Target], variable: Variable, selector: Selector) -> bool {
+fn exclude(targets: &mut [Target], (variable, selector, key): Exclusion) -> bool {
     let mut found = false;
     for target in targets
         .iter_mut()
         .filter(|t| t.variable == variable && t.selector.is_none())
     {
         target.exclusions.push(selector.clone());
+        target.identity = format!("{}|!{}:{key}", target.identity, variable.name()).into();
         found = true;
     }
     found
 }
 
-/// `!VAR:key`: the variable and the key it excludes.
-type Exclusion = (Variable, Selector);
+/// `!VAR:key`: the variable and the key it excludes, compiled and as written.
+type Exclusion = (Variable, Selector, String);
 
 /// Splits a variable list into targets and `!` exclusions.
 fn parse_items(list: &str) -> Result<(Vec<Target>, Vec<Exclusion>), String> {
@@ -550,13 +556,21 @@ fn parse_items(list: &str) -> Result<(Vec<Target>, Vec<Exclusion>), String> {
         if exclude {
             let selector =
                 selector.ok_or_else(|| format!("\"{item}\": an exclusion needs a key"))?;
-            exclusions.push((variable, selector));
+            exclusions.push((variable, selector, key.unwrap_or_default().to_string()));
         } else {
+            let identity = format!(
+                "{}{}{}{}",
+                if count { "&" } else { "" },
+                variable.name(),
+                if key.is_some() { ":" } else { "" },
+                key.unwrap_or_default()
+            );
             targets.push(Target {
                 variable,
                 selector,
                 count,
                 exclusions: Vec::new(),
+                identity: identity.into(),
             });
         }
     }
@@ -564,6 +578,11 @@ fn parse_items(list: &str) -> Result<(Vec<Target>, Vec<Exclusion>), String> {
 }
 
 impl Target {
+    /// Whether the values come from the request alone, and so stay the same through a phase.
+    pub fn is_request_data(&self) -> bool {
+        self.variable.is_request_data()
+    }
+
     /// The values this target yields for the request.
     pub fn values<'a>(&self, ctx: &EvalContext<'a>, out: &mut Vec<Value<'a>>) {
         // `TX:name` is most of what CRS reads (paranoia levels, scores): a map lookup, not a walk
@@ -641,4 +660,42 @@ pub fn lookup(ctx: &EvalContext, variable: Variable, key: Option<&str>) -> Optio
         }
     });
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_targets, update_targets};
+
+    /// Equal identities must mean equal values (work on a target's values is shared by identity
+    /// across rules): every part that changes the values is in the text.
+    #[test]
+    fn a_target_is_known_by_everything_that_selects_its_values() {
+        let identities = |targets: &[super::Target]| -> Vec<String> {
+            targets.iter().map(|t| t.identity.to_string()).collect()
+        };
+        let mut targets =
+            parse_targets("request_cookies|!REQUEST_COOKIES:/__utm/|&ARGS|ARGS:id").unwrap();
+        assert_eq!(
+            identities(&targets),
+            [
+                "REQUEST_COOKIES|!REQUEST_COOKIES:/__utm/",
+                "&ARGS",
+                "ARGS:id"
+            ]
+        );
+        // The exclusion changes what `&ARGS` counts, so it is part of that target too.
+        update_targets(&mut targets, "!ARGS:password|XML:/*").unwrap();
+        assert_eq!(
+            identities(&targets),
+            [
+                "REQUEST_COOKIES|!REQUEST_COOKIES:/__utm/",
+                "&ARGS|!ARGS:password",
+                "ARGS:id",
+                "XML:/*"
+            ]
+        );
+        let mut whole = parse_targets("ARGS").unwrap();
+        update_targets(&mut whole, "!ARGS:password").unwrap();
+        assert_eq!(identities(&whole), ["ARGS|!ARGS:password"]);
+    }
 }

@@ -1,0 +1,87 @@
+//! Ruling rule links out by bytes, before values are transformed or searched. A link's
+//! `prefilter` (see `RuleLink::prefilter`) is the set of bytes a value must hold one of for the
+//! link to match it. A value without any is skipped; a link none of whose targets' values holds
+//! any is skipped whole, without collecting its values: on clean traffic, most links of CRS.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::byte_set::{self, ByteSet};
+use super::transformations::ChainCache;
+use super::variables::{Target, Value};
+use super::EvalContext;
+use crate::compile::RuleLink;
+
+/// Whether `value` holds none of the bytes `link` needs. The value's byte set is worked out once
+/// per phase (kept by the transformation cache as the empty chain's); long values are not tested.
+pub fn ruled_out(link: &RuleLink, value: &Value, chains: &mut ChainCache) -> bool {
+    let Some(needed) = &link.prefilter else {
+        return false;
+    };
+    match bytes_of(value, chains) {
+        Some(present) => !needed.intersects(&present),
+        None => false,
+    }
+}
+
+/// The bytes `value` holds, or None for a value too long to be worth reading whole.
+fn bytes_of(value: &Value, chains: &mut ChainCache) -> Option<ByteSet> {
+    if value.value.len() > byte_set::LONGEST_TESTED {
+        return None;
+    }
+    let (_, kept) = chains.apply(&[], &value.value, value.stable, None);
+    Some(match kept {
+        Some(cell) => *cell.get_or_init(|| ByteSet::of(&value.value)),
+        None => ByteSet::of(&value.value),
+    })
+}
+
+/// For each target of request data used in a phase, the bytes held by any of its values: the
+/// values stay the same through the phase, so this is worked out once per target and phase.
+/// CRS's rules repeat a few dozen target lists, each rule with its own copy: targets are known
+/// by their identity (text), so each distinct one is read once.
+#[derive(Default)]
+pub struct TargetBytes {
+    /// None: some value is too long to tell.
+    union: HashMap<Arc<str>, Option<ByteSet>>,
+}
+
+impl TargetBytes {
+    /// Whether no value of any of `link`'s targets can match: each target is request data and
+    /// none of its values holds a byte the link needs. (Values that `ctl:ruleRemoveTargetById`
+    /// removes are a subset, so they change nothing here.)
+    pub fn rule_out(
+        &mut self,
+        link: &RuleLink,
+        ctx: &EvalContext,
+        chains: &mut ChainCache,
+    ) -> bool {
+        let Some(needed) = &link.prefilter else {
+            return false;
+        };
+        link.targets.iter().all(|target| {
+            target.is_request_data()
+                && self
+                    .of(target, ctx, chains)
+                    .is_some_and(|present| !needed.intersects(&present))
+        })
+    }
+
+    fn of(
+        &mut self,
+        target: &Target,
+        ctx: &EvalContext,
+        chains: &mut ChainCache,
+    ) -> Option<ByteSet> {
+        if let Some(known) = self.union.get(&target.identity) {
+            return *known;
+        }
+        let mut values = Vec::new();
+        target.values(ctx, &mut values);
+        let union = values.iter().try_fold(ByteSet::default(), |all, value| {
+            Some(all.union(bytes_of(value, chains)?))
+        });
+        self.union.insert(Arc::clone(&target.identity), union);
+        union
+    }
+}
