@@ -4,6 +4,7 @@
 //! any is skipped whole, without collecting its values: on clean traffic, most links of CRS.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::byte_set::{self, ByteSet};
@@ -42,8 +43,31 @@ fn bytes_of(value: &Value, chains: &mut ChainCache) -> Option<ByteSet> {
 /// by their identity (text), so each distinct one is read once.
 #[derive(Default)]
 pub struct TargetBytes {
-    /// None: some value is too long to tell.
-    union: HashMap<Arc<str>, Option<ByteSet>>,
+    /// By identity hash: each identity with its union (None: some value is too long to tell).
+    union: HashMap<u64, Vec<Known>, BuildHasherDefault<AlreadyHashed>>,
+}
+
+/// A target's identity and the union of its values' byte sets.
+type Known = (Arc<str>, Option<ByteSet>);
+
+/// The keys are hashes already.
+#[derive(Default)]
+struct AlreadyHashed(u64);
+
+impl Hasher for AlreadyHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | b as u64;
+        }
+    }
+
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
 }
 
 impl TargetBytes {
@@ -73,7 +97,14 @@ impl TargetBytes {
         ctx: &EvalContext,
         chains: &mut ChainCache,
     ) -> Option<ByteSet> {
-        if let Some(known) = self.union.get(&target.identity) {
+        let same = |(identity, _): &&Known| {
+            Arc::ptr_eq(identity, &target.identity) || *identity == target.identity
+        };
+        if let Some((_, known)) = self
+            .union
+            .get(&target.identity_hash)
+            .and_then(|known| known.iter().find(same))
+        {
             return *known;
         }
         let mut values = Vec::new();
@@ -81,7 +112,10 @@ impl TargetBytes {
         let union = values.iter().try_fold(ByteSet::default(), |all, value| {
             Some(all.union(bytes_of(value, chains)?))
         });
-        self.union.insert(Arc::clone(&target.identity), union);
+        self.union
+            .entry(target.identity_hash)
+            .or_default()
+            .push((Arc::clone(&target.identity), union));
         union
     }
 }

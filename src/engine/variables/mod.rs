@@ -471,6 +471,15 @@ pub struct Target {
     /// The target as text (`&ARGS:id|!ARGS:x` items, names canonical): targets of equal
     /// identity yield equal values, which lets work on them be shared across rules.
     pub identity: Arc<str>,
+    /// A hash of `identity`, worked out once at load time.
+    pub identity_hash: u64,
+}
+
+fn hash_of(identity: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    identity.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Parses a rule's variable list (`REQUEST_HEADERS:user|!ARGS:id|&ARGS`).
@@ -511,6 +520,7 @@ fn exclude(targets: &mut [Target], (variable, selector, key): Exclusion) -> bool
     {
         target.exclusions.push(selector.clone());
         target.identity = format!("{}|!{}:{key}", target.identity, variable.name()).into();
+        target.identity_hash = hash_of(&target.identity);
         found = true;
     }
     found
@@ -570,6 +580,7 @@ fn parse_items(list: &str) -> Result<(Vec<Target>, Vec<Exclusion>), String> {
                 selector,
                 count,
                 exclusions: Vec::new(),
+                identity_hash: hash_of(&identity),
                 identity: identity.into(),
             });
         }
