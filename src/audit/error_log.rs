@@ -22,10 +22,10 @@ pub struct MatchedValue {
     pub variable: String,
     pub value: Vec<u8>,
     pub operator: &'static str,
-    pub parameter: String,
+    pub parameter: std::sync::Arc<str>,
     /// libmodsecurity's `[ref]`: offsets and transformations of every match of the rule (see
     /// [`crate::audit::reference`]).
-    pub reference: String,
+    pub reference: crate::audit::reference::Reference,
 }
 
 /// How much of a matched value a [`RuleMatch`] keeps.
@@ -94,7 +94,7 @@ impl RuleMatch {
             matched: match_text(matched),
             variable: matched.variable.clone(),
             value: matched.value[..matched.value.len().min(VALUE_KEPT)].to_vec(),
-            reference: matched.reference.clone(),
+            reference: matched.reference.text(&rule.links, ctx),
             data: expand(&meta.logdata),
             severity: meta.severity.unwrap_or(0),
             rev: meta.rev.clone(),

@@ -22,21 +22,108 @@ use crate::engine::transformations::{apply_with_map, Transformation};
 use crate::engine::variables::{decoded_path, parse_arguments, Value};
 use crate::engine::{EvalContext, RequestView};
 
+/// The `[ref]` of a rule's match, kept as the matched values it describes until the rule's
+/// whole chain has matched: most matches of logged rules are of a chain link whose chain then
+/// fails (CRS's `REQUEST_HEADERS_NAMES "@rx ^.*$"` matches every header), and spelling out where
+/// each lies in the request would cost more than the match itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reference {
+    matches: Vec<ReferencedMatch>,
+}
+
+/// One matched value of a chain link, as the reference needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ReferencedMatch {
+    /// Which link of the rule matched.
+    link: usize,
+    variable: &'static str,
+    key: Option<Vec<u8>>,
+    value: Vec<u8>,
+    /// What the operator matched (after the transformations).
+    matched: Vec<u8>,
+    /// Taken at the match when the operator's parameter has macros: by the time the reference
+    /// is written, the transaction state they were expanded from may have changed.
+    offsets: Option<Vec<(usize, usize)>>,
+}
+
+impl Reference {
+    /// The reference of `value`, matched by `rule.links[link]`; the text comes with [`Self::text`].
+    pub fn of_match(
+        link: usize,
+        rule_link: &RuleLink,
+        value: &Value,
+        matched: &[u8],
+        ctx: &EvalContext,
+    ) -> Reference {
+        let offsets = rule_link
+            .operator
+            .depends_on_state()
+            .then(|| match rule_link.negated {
+                true => Vec::new(),
+                false => rule_link.operator.match_offsets(matched, ctx),
+            });
+        Reference {
+            matches: vec![ReferencedMatch {
+                link,
+                variable: value.variable,
+                key: value.key.as_deref().map(<[u8]>::to_vec),
+                value: value.value.to_vec(),
+                matched: matched.to_vec(),
+                offsets,
+            }],
+        }
+    }
+
+    /// The matches of `other` after those of `self` (libmodsecurity tells every match of the
+    /// chain, first link first).
+    pub fn append(&mut self, other: &mut Reference) {
+        self.matches.append(&mut other.matches);
+    }
+
+    /// The text: what [`write_match`] makes of each match, concatenated. Only request data and the
+    /// settings of the transaction go into it besides what was kept, and neither changes while
+    /// the rule is evaluated.
+    pub fn text(&self, links: &[RuleLink], ctx: &EvalContext) -> String {
+        let mut out = String::new();
+        for m in &self.matches {
+            let Some(link) = links.get(m.link) else {
+                continue;
+            };
+            let value = Value {
+                variable: m.variable,
+                key: m.key.as_deref().map(Cow::Borrowed),
+                value: Cow::Borrowed(&m.value),
+                stable: false,
+            };
+            let offsets = match (&m.offsets, link.negated) {
+                (_, true) => Cow::Borrowed(&[][..]),
+                (Some(offsets), false) => Cow::Borrowed(offsets.as_slice()),
+                (None, false) => Cow::Owned(link.operator.match_offsets(&m.matched, ctx)),
+            };
+            write_match(&mut out, link, &value, &m.matched, &offsets, ctx);
+        }
+        out
+    }
+}
+
 /// The reference of one matched value: `o` parts (unless the operator is negated: a negated
 /// operator matches where the operator found nothing), `v` parts, then the transformation trail.
 /// `matched` is the value the operator matched (after the transformations).
-pub fn of_match(link: &RuleLink, value: &Value, matched: &[u8], ctx: &EvalContext) -> String {
-    let mut out = String::new();
-    if !link.negated {
-        for (offset, length) in link.operator.match_offsets(matched, ctx) {
-            let _ = write!(out, "o{offset},{length}");
-        }
+fn write_match(
+    out: &mut String,
+    link: &RuleLink,
+    value: &Value,
+    matched: &[u8],
+    offsets: &[(usize, usize)],
+    ctx: &EvalContext,
+) {
+    for (offset, length) in offsets {
+        let _ = write!(out, "o{offset},{length}");
     }
     for (offset, length) in origins(value, ctx) {
         let _ = write!(out, "v{offset},{length}");
     }
     out.push_str(&trail(link, value, matched, ctx));
-    out
 }
 
 /// The transformations, `t:name` comma separated. With `multiMatch`, libmodsecurity names only

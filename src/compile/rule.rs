@@ -20,7 +20,7 @@ pub struct RuleLink {
     pub operator: Arc<Operator>,
     pub negated: bool,
     /// The operator's parameter as written, for log lines.
-    pub parameter: String,
+    pub parameter: Arc<str>,
     pub transformations: Vec<Transformation>,
     pub multi_match: bool,
     pub capture: bool,
@@ -110,7 +110,7 @@ impl RuleLink {
                 Vec::new(),
                 Operator::UnconditionalMatch,
                 false,
-                String::new(),
+                Arc::from(""),
                 actions.as_str(),
             )
         } else {
@@ -133,7 +133,7 @@ impl RuleLink {
                 parse_targets(variables)?,
                 compiled,
                 negated,
-                parameter.to_string(),
+                Arc::from(parameter),
                 actions,
             )
         };

@@ -15,7 +15,6 @@ mod request;
 pub mod transformations;
 pub mod variables;
 
-use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,6 +24,7 @@ pub use request::RequestView;
 
 use self::regex::Subject;
 use crate::audit::error_log::{MatchedValue, RuleMatch};
+use crate::audit::reference::Reference;
 use crate::compile::{BodyLimitAction, EngineMode, Entry, Rule, RuleLink, Ruleset};
 use actions::{store_setvar, Ctl, Disruptive, RuleSelector, TargetSpec};
 use variables::Value;
@@ -570,11 +570,15 @@ impl Transaction {
         target_bytes: &mut prefilter::TargetBytes,
     ) -> Option<MatchedValue> {
         let mut last: Option<MatchedValue> = None;
-        for link in &rule.links {
-            let found = self.evaluate_link(rule, link, request, chains, target_bytes)?;
+        for (position, link) in rule.links.iter().enumerate() {
+            let mut found =
+                self.evaluate_link(rule, position, link, request, chains, target_bytes)?;
             // libmodsecurity's `[ref]` tells every match of the chain, first link first.
-            let reference = last.map(|l| l.reference).unwrap_or_default() + &found.reference;
-            last = Some(MatchedValue { reference, ..found });
+            if let Some(mut earlier) = last.map(|l| l.reference) {
+                earlier.append(&mut found.reference);
+                found.reference = earlier;
+            }
+            last = Some(found);
         }
         for link in &rule.links {
             for expirevar in &link.expirevars {
@@ -620,6 +624,7 @@ impl Transaction {
     fn evaluate_link(
         &mut self,
         rule: &Rule,
+        position: usize,
         link: &RuleLink,
         request: &dyn RequestView,
         chains: &mut transformations::ChainCache,
@@ -648,6 +653,7 @@ impl Transaction {
         let wants_reference = rule.log || rule.auditlog == Some(true) || self.report.trace;
         let run = |ctx: &EvalContext| LinkRun {
             link,
+            position,
             operator: link.operator.prepare(ctx),
             wants_captures,
             wants_reference,
@@ -728,7 +734,10 @@ impl Transaction {
             .iter()
             .map(|m| (m.variable.clone(), m.value.clone()))
             .collect();
-        let reference: String = matches.iter().map(|m| m.reference.as_str()).collect();
+        let mut reference = Reference::default();
+        for m in &mut matches {
+            reference.append(&mut m.reference);
+        }
         let found = matches.pop()?;
         Some(MatchedValue { reference, ..found })
     }
@@ -750,6 +759,8 @@ fn recycle<'b>(mut values: Vec<Value<'_>>) -> Vec<Value<'b>> {
 /// and what a match must collect.
 struct LinkRun<'l> {
     link: &'l RuleLink,
+    /// The link's place in its rule's chain.
+    position: usize,
     /// Prepared once per run, not per value: with macros in its parameter, the operator is
     /// expanded and compiled here, and the state it was expanded from holds until a value
     /// matches (after which each remaining value gets a run of its own).
@@ -774,8 +785,8 @@ fn try_value(
         chains,
     )?;
     let reference = match run.wants_reference {
-        true => crate::audit::reference::of_match(link, value, &matched, ctx),
-        false => String::new(),
+        true => Reference::of_match(run.position, link, value, &matched, ctx),
+        false => Reference::default(),
     };
     Some(MatchedValue {
         variable: value.name(),
@@ -815,24 +826,13 @@ fn match_value(
         };
         return test_subject(&subject).then(|| transformed.into_owned());
     }
-    let mut test = |candidate: &[u8]| test_subject(&Subject::new(candidate));
-    let value = Cow::Borrowed(&*value.value);
-    if test(&value) {
-        return Some(value.into_owned());
-    }
-    let mut current = value;
-    for step in &link.transformations {
-        let next = transformations::apply_with_map(
-            std::slice::from_ref(step),
-            current.clone(),
-            ctx.state.unicode_map.as_deref(),
-        );
-        if next != current && test(&next) {
-            return Some(next.into_owned());
-        }
-        current = next;
-    }
-    None
+    chains.first_candidate(
+        &link.transformations,
+        &value.value,
+        value.stable,
+        ctx.state.unicode_map.as_deref(),
+        test_subject,
+    )
 }
 
 /// The processor a Content-Type selects: urlencoded forms (that media type exactly) and
@@ -863,8 +863,8 @@ impl MatchedValue {
             variable: String::new(),
             value: Vec::new(),
             operator: "UnconditionalMatch",
-            parameter: String::new(),
-            reference: String::new(),
+            parameter: Arc::from(""),
+            reference: Reference::default(),
         }
     }
 }

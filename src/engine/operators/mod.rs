@@ -20,6 +20,7 @@ mod validate_utf8_encoding;
 mod within;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use numeric::Comparison;
 pub use rx::Rx;
@@ -298,12 +299,18 @@ impl Operator {
     }
 
     /// The parameter a log line shows for this match (expanded, for operators with macros).
-    pub fn shown_parameter(&self, written: &str, ctx: &EvalContext) -> String {
+    pub fn shown_parameter(&self, written: &Arc<str>, ctx: &EvalContext) -> Arc<str> {
         match self {
             Operator::Expanded(expanded) => {
-                String::from_utf8_lossy(&expanded.template.expand(ctx)).into_owned()
+                String::from_utf8_lossy(&expanded.template.expand(ctx)).into()
             }
-            _ => written.to_string(),
+            _ => Arc::clone(written),
         }
+    }
+
+    /// Whether what the operator does depends on the transaction's state (macros in its
+    /// parameter), so that a later look at a match must not redo it.
+    pub fn depends_on_state(&self) -> bool {
+        matches!(self, Operator::Expanded(_))
     }
 }

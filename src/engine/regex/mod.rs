@@ -6,8 +6,11 @@
 
 use std::cell::OnceCell;
 
+mod line_start;
 mod pcre_syntax;
 mod required_bytes;
+
+pub use line_start::{line_start_literals, LineStart};
 
 use crate::engine::byte_set::{self, ByteSet};
 

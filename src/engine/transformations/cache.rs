@@ -22,6 +22,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::{apply_with_map, Transformation, UnicodeMap};
 use crate::engine::byte_set::ByteSet;
+use crate::engine::regex::Subject;
 
 /// (input address, input length, chain code)
 type Key = (usize, usize, u64);
@@ -123,6 +124,47 @@ impl ChainCache {
         )
     }
 
+    /// For `multiMatch`: tests `value` as it came, then what each step of `chain` made of it
+    /// whenever that differs from the candidate before, until `test` passes; returns the
+    /// candidate that passed. The steps are kept like those of any chain: CRS's multiMatch rules
+    /// share their first steps with each other and with other rules.
+    pub fn first_candidate(
+        &mut self,
+        chain: &[Transformation],
+        value: &[u8],
+        stable: bool,
+        unicode_map: Option<&UnicodeMap>,
+        mut test: impl FnMut(&Subject) -> bool,
+    ) -> Option<Vec<u8>> {
+        if !stable || value.is_empty() {
+            return uncached_candidates(chain, value, unicode_map, test);
+        }
+        let key = (value.as_ptr() as usize, value.len(), 0);
+        let mut current = self.original(key);
+        let mut tested = None;
+        for step in std::iter::once(None).chain(chain.iter().map(Some)) {
+            if let Some(step) = step {
+                current = self.step(current, *step, value, unicode_map, key);
+            }
+            let bytes_of = |index: u32| {
+                let result: &Transformed = &self.results[index as usize];
+                result.changed.as_deref().unwrap_or(value)
+            };
+            if tested
+                .is_some_and(|before| before == current || bytes_of(before) == bytes_of(current))
+            {
+                continue;
+            }
+            tested = Some(current);
+            let result = &self.results[current as usize];
+            let bytes = result.changed.as_deref().unwrap_or(value);
+            if test(&Subject::with_byte_set(bytes, &result.present)) {
+                return Some(bytes.to_vec());
+            }
+        }
+        None
+    }
+
     /// Runs `chain` on `value` step by step, reusing each step already computed on the same
     /// bytes, and keeps the outcome under `key`. Out of line: the lookup above is the hot path.
     #[inline(never)]
@@ -135,38 +177,7 @@ impl ChainCache {
     ) -> u32 {
         let mut current = ORIGINAL;
         for step in chain {
-            let input = match current {
-                ORIGINAL => value,
-                index => self.results[index as usize]
-                    .changed
-                    .as_deref()
-                    .unwrap_or(value),
-            };
-            // A step is the chain of that one transformation. (Empty results may share an
-            // address, which is harmless: their content is all the same.)
-            let step_key = (input.as_ptr() as usize, input.len(), *step as u64 + 1);
-            let vacant = match self.outcomes.entry(step_key) {
-                Entry::Occupied(known) => {
-                    current = *known.get();
-                    continue;
-                }
-                Entry::Vacant(vacant) => vacant,
-            };
-            match step.apply_once(input, unicode_map) {
-                Some(changed) => {
-                    current = self.results.len() as u32;
-                    self.results.push(Transformed::new(Some(changed)));
-                    vacant.insert(current);
-                }
-                // the original value is given an index only when a result is the value itself
-                None if current == ORIGINAL => {
-                    current = self.original(key);
-                    self.outcomes.insert(step_key, current);
-                }
-                None => {
-                    vacant.insert(current);
-                }
-            }
+            current = self.step(current, *step, value, unicode_map, key);
         }
         if current == ORIGINAL {
             // the empty chain
@@ -179,6 +190,50 @@ impl ChainCache {
         current
     }
 
+    /// What `step` makes of the result `current` (ORIGINAL: `value` itself), computed only if no
+    /// chain computed it before on the same bytes.
+    fn step(
+        &mut self,
+        current: u32,
+        step: Transformation,
+        value: &[u8],
+        unicode_map: Option<&UnicodeMap>,
+        key: Key,
+    ) -> u32 {
+        let input = match current {
+            ORIGINAL => value,
+            index => self.results[index as usize]
+                .changed
+                .as_deref()
+                .unwrap_or(value),
+        };
+        // A step is the chain of that one transformation. (Empty results may share an address,
+        // which is harmless: their content is all the same.)
+        let step_key = (input.as_ptr() as usize, input.len(), step as u64 + 1);
+        let vacant = match self.outcomes.entry(step_key) {
+            Entry::Occupied(known) => return *known.get(),
+            Entry::Vacant(vacant) => vacant,
+        };
+        match step.apply_once(input, unicode_map) {
+            Some(changed) => {
+                let index = self.results.len() as u32;
+                self.results.push(Transformed::new(Some(changed)));
+                vacant.insert(index);
+                index
+            }
+            // the original value is given an index only when a result is the value itself
+            None if current == ORIGINAL => {
+                let index = self.original(key);
+                self.outcomes.insert(step_key, index);
+                index
+            }
+            None => {
+                vacant.insert(current);
+                current
+            }
+        }
+    }
+
     /// The index of `key`'s original value, given one if it has none yet.
     fn original(&mut self, key: Key) -> u32 {
         let next = self.results.len() as u32;
@@ -188,6 +243,27 @@ impl ChainCache {
         }
         index
     }
+}
+
+/// `first_candidate` for a value the cache does not keep.
+fn uncached_candidates(
+    chain: &[Transformation],
+    value: &[u8],
+    unicode_map: Option<&UnicodeMap>,
+    mut test: impl FnMut(&Subject) -> bool,
+) -> Option<Vec<u8>> {
+    let mut current = Cow::Borrowed(value);
+    if test(&Subject::new(&current)) {
+        return Some(current.into_owned());
+    }
+    for step in chain {
+        let next = apply_with_map(std::slice::from_ref(step), current.clone(), unicode_map);
+        if next != current && test(&Subject::new(&next)) {
+            return Some(next.into_owned());
+        }
+        current = next;
+    }
+    None
 }
 
 /// A chain the cache does not keep. Out of line, as `run`: the hot path is the lookup.

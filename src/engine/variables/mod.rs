@@ -22,7 +22,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::operators::Rx;
-use super::regex::Subject;
+use super::regex::{line_start_literals, LineStart, Subject};
 use super::EvalContext;
 
 /// Receives each (key, value) of a variable; single-valued variables have an empty key. Both
@@ -58,10 +58,16 @@ impl Value<'_> {
     }
 
     pub fn name(&self) -> String {
-        match &self.key {
-            Some(key) => format!("{}:{}", self.variable, String::from_utf8_lossy(key)),
-            None => self.variable.to_string(),
-        }
+        let Some(key) = &self.key else {
+            return self.variable.to_string();
+        };
+        // Joined by hand: `format!` costs several times more, once for every value that matches.
+        let key = String::from_utf8_lossy(key);
+        let mut name = String::with_capacity(self.variable.len() + 1 + key.len());
+        name.push_str(self.variable);
+        name.push(':');
+        name.push_str(&key);
+        name
     }
 }
 
@@ -434,8 +440,8 @@ impl Variable {
 pub enum Selector {
     /// `:name`, compared case-insensitively.
     Key(Vec<u8>),
-    /// `:/regex/`
-    Regex(Rx),
+    /// `:/regex/`, with what a key must begin with when the regex is anchored (most are).
+    Regex(Rx, Option<LineStart>),
 }
 
 impl Selector {
@@ -443,10 +449,11 @@ impl Selector {
         let key = key.trim_matches('\'');
         if key.len() >= 2 && key.starts_with('/') && key.ends_with('/') {
             // libmodsecurity matches key regexes case-insensitively, as keys are.
-            return Ok(Selector::Regex(Rx::compile(&format!(
-                "(?i){}",
-                &key[1..key.len() - 1]
-            ))?));
+            let pattern = &key[1..key.len() - 1];
+            return Ok(Selector::Regex(
+                Rx::compile(&format!("(?i){pattern}"))?,
+                line_start_literals(pattern),
+            ));
         }
         Ok(Selector::Key(key.as_bytes().to_ascii_lowercase()))
     }
@@ -454,7 +461,10 @@ impl Selector {
     fn selects(&self, key: &[u8]) -> bool {
         match self {
             Selector::Key(wanted) => key.eq_ignore_ascii_case(wanted),
-            Selector::Regex(rx) => rx.matches(&Subject::new(key), None),
+            Selector::Regex(rx, start) => {
+                let answer = start.as_ref().and_then(|start| start.matches(key));
+                answer.unwrap_or_else(|| rx.matches(&Subject::new(key), None))
+            }
         }
     }
 }
