@@ -7,7 +7,7 @@ mod exclusions;
 mod rule;
 mod settings;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 pub use rule::{DefaultAction, Entry, Rule, RuleLink};
@@ -342,6 +342,31 @@ impl Ruleset {
                 }
             }
         }
+        // Targets are final only now (SecRuleUpdateTargetById): each phase numbers its distinct
+        // target identities, in the order they first appear.
+        for entries in ruleset.phases.iter_mut() {
+            let slots = target_slots(entries);
+            let numbered = |rule: &Rule| {
+                let mut targets = rule.links.iter().flat_map(|link| &link.targets);
+                targets.all(|target| slots.get(&target.identity) == Some(&target.slot))
+            };
+            if entries
+                .iter()
+                .all(|entry| !matches!(entry, Entry::Rule(rule) if !numbered(rule)))
+            {
+                continue;
+            }
+            for entry in std::sync::Arc::make_mut(entries).iter_mut() {
+                if let Entry::Rule(rule) = entry {
+                    if !numbered(rule) {
+                        let links = &mut std::sync::Arc::make_mut(rule).links;
+                        for target in links.iter_mut().flat_map(|link| &mut link.targets) {
+                            target.slot = slots[&target.identity];
+                        }
+                    }
+                }
+            }
+        }
         // Transformations are final only now (SecDefaultAction, SecRuleUpdateActionById).
         let stale = |rule: &Rule| {
             rule.links
@@ -518,6 +543,22 @@ impl Ruleset {
             })
             .collect()
     }
+}
+
+/// Each distinct target identity of a phase's rules, numbered in the order of first appearance.
+fn target_slots(entries: &[Entry]) -> HashMap<std::sync::Arc<str>, u32> {
+    let mut slots = HashMap::new();
+    let rules = entries.iter().filter_map(|entry| match entry {
+        Entry::Rule(rule) => Some(rule),
+        Entry::Marker(_) => None,
+    });
+    for target in rules.flat_map(|rule| rule.links.iter().flat_map(|link| &link.targets)) {
+        let next = slots.len() as u32;
+        slots
+            .entry(std::sync::Arc::clone(&target.identity))
+            .or_insert(next);
+    }
+    slots
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Macro expansion (`%{TX.score}`, `%{MATCHED_VAR}`, `%{REQUEST_HEADERS.host}`) in `msg`,
 //! `logdata` and `setvar` values. Parsed once at load time into literal and variable parts.
 
+use std::borrow::Cow;
+
 use super::variables::{lookup, Variable};
 use super::EvalContext;
 
@@ -68,18 +70,28 @@ impl Macro {
         }
     }
 
-    pub fn expand(&self, ctx: &EvalContext) -> Vec<u8> {
-        let mut out = Vec::new();
-        for part in &self.parts {
-            match part {
-                Part::Literal(text) => out.extend_from_slice(text.as_bytes()),
-                Part::Variable { variable, key, .. } => {
-                    if let Some(value) = lookup(ctx, *variable, key.as_deref()) {
-                        out.extend_from_slice(&value);
+    /// The text with its macros expanded. A text that is one literal or one macro (most of
+    /// CRS's: `%{tx.critical_anomaly_score}`) is borrowed, not copied.
+    pub fn expand<'s>(&'s self, ctx: &EvalContext<'s>) -> Cow<'s, [u8]> {
+        let value_of = |variable: &Variable, key: &Option<String>| {
+            lookup(ctx, *variable, key.as_deref()).unwrap_or(Cow::Borrowed(b""))
+        };
+        match self.parts.as_slice() {
+            [] => Cow::Borrowed(b""),
+            [Part::Literal(text)] => Cow::Borrowed(text.as_bytes()),
+            [Part::Variable { variable, key, .. }] => value_of(variable, key),
+            parts => {
+                let mut out = Vec::new();
+                for part in parts {
+                    match part {
+                        Part::Literal(text) => out.extend_from_slice(text.as_bytes()),
+                        Part::Variable { variable, key, .. } => {
+                            out.extend_from_slice(&value_of(variable, key))
+                        }
                     }
                 }
+                Cow::Owned(out)
             }
         }
-        out
     }
 }

@@ -108,6 +108,34 @@ impl TransactionState {
             .map(|(_, v)| v)
     }
 
+    /// A variable's value as a number (see [`operators::numeric_value`]).
+    pub fn numeric(&self, collection: collections::Collection, name: &str) -> Option<i64> {
+        if collection == collections::Collection::Tx {
+            return self.tx.get(name).map(|v| operators::numeric_value(v));
+        }
+        self.get(collection, name)
+            .map(|v| operators::numeric_value(&v))
+    }
+
+    /// Sets a variable to what `write` puts in the (emptied) buffer given; a TX variable that
+    /// exists already is overwritten in place, without a new name or buffer.
+    pub fn set_with(
+        &mut self,
+        collection: collections::Collection,
+        name: &str,
+        write: impl FnOnce(&mut Vec<u8>),
+    ) {
+        if collection == collections::Collection::Tx {
+            if let Some(slot) = self.tx.get_mut(name) {
+                write(slot);
+                return;
+            }
+        }
+        let mut value = Vec::new();
+        write(&mut value);
+        self.set(collection, name, Some(value));
+    }
+
     /// Sets (Some) or deletes (None) a variable; writes to a collection not opened are dropped,
     /// as in ModSecurity.
     pub fn set(&mut self, collection: collections::Collection, name: &str, value: Option<Vec<u8>>) {
@@ -609,7 +637,9 @@ impl Transaction {
                     request,
                     state: &self.state,
                 });
-                self.state.opened.insert(initcol.collection, key);
+                self.state
+                    .opened
+                    .insert(initcol.collection, key.into_owned());
             }
         }
         for setvar in &link.setvars {

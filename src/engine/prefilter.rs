@@ -3,13 +3,9 @@
 //! link to match it. A value without any is skipped; a link none of whose targets' values holds
 //! any is skipped whole, without collecting its values: on clean traffic, most links of CRS.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
-
 use super::byte_set::{self, ByteSet};
 use super::transformations::ChainCache;
-use super::variables::{Target, Value};
+use super::variables::{Target, Value, UNNUMBERED};
 use super::EvalContext;
 use crate::compile::RuleLink;
 
@@ -40,34 +36,13 @@ fn bytes_of(value: &Value, chains: &mut ChainCache) -> Option<ByteSet> {
 /// For each target of request data used in a phase, the bytes held by any of its values: the
 /// values stay the same through the phase, so this is worked out once per target and phase.
 /// CRS's rules repeat a few dozen target lists, each rule with its own copy: targets are known
-/// by their identity (text), so each distinct one is read once.
+/// by their identity (text), numbered per phase at load time, so each distinct one is read once
+/// and found again by its number.
 #[derive(Default)]
 pub struct TargetBytes {
-    /// By identity hash: each identity with its union (None: some value is too long to tell).
-    union: HashMap<u64, Vec<Known>, BuildHasherDefault<AlreadyHashed>>,
-}
-
-/// A target's identity and the union of its values' byte sets.
-type Known = (Arc<str>, Option<ByteSet>);
-
-/// The keys are hashes already.
-#[derive(Default)]
-struct AlreadyHashed(u64);
-
-impl Hasher for AlreadyHashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | b as u64;
-        }
-    }
-
-    fn write_u64(&mut self, hash: u64) {
-        self.0 = hash;
-    }
+    /// By slot: None while not worked out; then the union (None: some value is too long to
+    /// tell).
+    union: Vec<Option<Option<ByteSet>>>,
 }
 
 impl TargetBytes {
@@ -97,14 +72,8 @@ impl TargetBytes {
         ctx: &EvalContext,
         chains: &mut ChainCache,
     ) -> Option<ByteSet> {
-        let same = |(identity, _): &&Known| {
-            Arc::ptr_eq(identity, &target.identity) || *identity == target.identity
-        };
-        if let Some((_, known)) = self
-            .union
-            .get(&target.identity_hash)
-            .and_then(|known| known.iter().find(same))
-        {
+        let slot = target.slot as usize;
+        if let Some(Some(known)) = self.union.get(slot) {
             return *known;
         }
         let mut values = Vec::new();
@@ -112,10 +81,13 @@ impl TargetBytes {
         let union = values.iter().try_fold(ByteSet::default(), |all, value| {
             Some(all.union(bytes_of(value, chains)?))
         });
-        self.union
-            .entry(target.identity_hash)
-            .or_default()
-            .push((Arc::clone(&target.identity), union));
+        if target.slot == UNNUMBERED {
+            return union;
+        }
+        if self.union.len() <= slot {
+            self.union.resize(slot + 1, None);
+        }
+        self.union[slot] = Some(union);
         union
     }
 }

@@ -2,6 +2,9 @@
 //! variable of TX or of a persistent collection opened with `initcol`; `initcol` and
 //! `expirevar` themselves. Values may contain macros.
 
+use std::borrow::Cow;
+use std::io::Write;
+
 use crate::engine::collections::Collection;
 use crate::engine::macros::Macro;
 use crate::engine::operators::numeric_value;
@@ -23,10 +26,22 @@ impl VarRef {
             None => self.clone(),
             Some(template) => VarRef {
                 collection: self.collection,
-                name: String::from_utf8_lossy(&template.expand(ctx)).to_ascii_lowercase(),
+                name: self.name_for(template, ctx),
                 template: None,
             },
         }
+    }
+
+    /// The name for this request, borrowed when it has no macro.
+    fn resolved_name<'r>(&'r self, ctx: &EvalContext) -> Cow<'r, str> {
+        match &self.template {
+            None => Cow::Borrowed(&self.name),
+            Some(template) => Cow::Owned(self.name_for(template, ctx)),
+        }
+    }
+
+    fn name_for(&self, template: &Macro, ctx: &EvalContext) -> String {
+        String::from_utf8_lossy(&template.expand(ctx)).to_ascii_lowercase()
     }
 }
 
@@ -38,10 +53,30 @@ pub enum SetVar {
     Delete { var: VarRef },
 }
 
-/// The change a `setvar` makes, computed while the request is still readable.
-pub struct Update {
-    var: VarRef,
-    value: Option<Vec<u8>>,
+/// The change a `setvar` makes, computed while the request is still readable. Names and values
+/// written in the rule are borrowed from it: CRS runs setvars at every match.
+pub struct Update<'r> {
+    collection: Collection,
+    name: Cow<'r, str>,
+    value: Option<NewValue<'r>>,
+}
+
+enum NewValue<'r> {
+    Bytes(Cow<'r, [u8]>),
+    /// The result of `+n` or `-n`.
+    Number(i64),
+}
+
+impl NewValue<'_> {
+    fn write_into(&self, out: &mut Vec<u8>) {
+        out.clear();
+        match self {
+            NewValue::Bytes(bytes) => out.extend_from_slice(bytes),
+            NewValue::Number(number) => {
+                let _ = write!(out, "{number}");
+            }
+        }
+    }
 }
 
 impl SetVar {
@@ -72,44 +107,47 @@ impl SetVar {
         })
     }
 
-    pub fn evaluate(&self, ctx: &EvalContext) -> Update {
-        let current = |var: &VarRef| {
-            ctx.state
-                .get(var.collection, &var.name)
-                .map(|v| numeric_value(&v))
-                .unwrap_or(0)
+    pub fn evaluate<'r>(&'r self, ctx: &EvalContext) -> Update<'r> {
+        let update = |var: &'r VarRef, value| Update {
+            collection: var.collection,
+            name: var.resolved_name(ctx),
+            value,
+        };
+        let number = |var: &'r VarRef, value: &Macro, sign: i64| {
+            let mut update = update(var, None);
+            let current = ctx
+                .state
+                .numeric(update.collection, &update.name)
+                .unwrap_or(0);
+            let operand = numeric_value(&value.expand(ctx));
+            let result = match sign {
+                1 => current.saturating_add(operand),
+                _ => current.saturating_sub(operand),
+            };
+            update.value = Some(NewValue::Number(result));
+            update
         };
         match self {
-            SetVar::Set { var, value } => Update {
-                var: var.resolve(ctx),
-                value: Some(value.expand(ctx)),
-            },
-            SetVar::Add { var, value } => {
-                let var = var.resolve(ctx);
-                let sum = current(&var).saturating_add(numeric_value(&value.expand(ctx)));
-                Update {
-                    var,
-                    value: Some(sum.to_string().into_bytes()),
-                }
+            SetVar::Set { var, value } => {
+                let bytes = match value.literal() {
+                    Some(text) => Cow::Borrowed(text.as_bytes()),
+                    None => Cow::Owned(value.expand(ctx).into_owned()),
+                };
+                update(var, Some(NewValue::Bytes(bytes)))
             }
-            SetVar::Subtract { var, value } => {
-                let var = var.resolve(ctx);
-                let difference = current(&var).saturating_sub(numeric_value(&value.expand(ctx)));
-                Update {
-                    var,
-                    value: Some(difference.to_string().into_bytes()),
-                }
-            }
-            SetVar::Delete { var } => Update {
-                var: var.resolve(ctx),
-                value: None,
-            },
+            SetVar::Add { var, value } => number(var, value, 1),
+            SetVar::Subtract { var, value } => number(var, value, -1),
+            SetVar::Delete { var } => update(var, None),
         }
     }
 }
 
 pub fn store(state: &mut TransactionState, update: Update) {
-    state.set(update.var.collection, &update.var.name, update.value);
+    let name = &update.name;
+    match &update.value {
+        Some(value) => state.set_with(update.collection, name, |out| value.write_into(out)),
+        None => state.set(update.collection, name, None),
+    }
 }
 
 /// `initcol:ip=%{REMOTE_ADDR}`: opens a persistent collection under a key.

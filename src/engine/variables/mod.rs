@@ -481,16 +481,13 @@ pub struct Target {
     /// The target as text (`&ARGS:id|!ARGS:x` items, names canonical): targets of equal
     /// identity yield equal values, which lets work on them be shared across rules.
     pub identity: Arc<str>,
-    /// A hash of `identity`, worked out once at load time.
-    pub identity_hash: u64,
+    /// The identity's number among those of the targets of its phase, given when the rule set
+    /// is complete (see `Ruleset::compile`): work shared by identity is kept in a list, not a map.
+    pub slot: u32,
 }
 
-fn hash_of(identity: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    identity.hash(&mut hasher);
-    hasher.finish()
-}
+/// The slot of a target not (yet) numbered: work on it is not shared.
+pub const UNNUMBERED: u32 = u32::MAX;
 
 /// Parses a rule's variable list (`REQUEST_HEADERS:user|!ARGS:id|&ARGS`).
 pub fn parse_targets(list: &str) -> Result<Vec<Target>, String> {
@@ -530,7 +527,6 @@ fn exclude(targets: &mut [Target], (variable, selector, key): Exclusion) -> bool
     {
         target.exclusions.push(selector.clone());
         target.identity = format!("{}|!{}:{key}", target.identity, variable.name()).into();
-        target.identity_hash = hash_of(&target.identity);
         found = true;
     }
     found
@@ -590,7 +586,7 @@ fn parse_items(list: &str) -> Result<(Vec<Target>, Vec<Exclusion>), String> {
                 selector,
                 count,
                 exclusions: Vec::new(),
-                identity_hash: hash_of(&identity),
+                slot: UNNUMBERED,
                 identity: identity.into(),
             });
         }
@@ -666,18 +662,23 @@ impl Target {
 
 /// Looks up `NAME` or `COLLECTION.key` for macro expansion (`%{REQUEST_HEADERS.host}`): the first
 /// value, if any. `key` is in lower case (keys are compared case-insensitively).
-pub fn lookup(ctx: &EvalContext, variable: Variable, key: Option<&str>) -> Option<Vec<u8>> {
+pub fn lookup<'a>(
+    ctx: &EvalContext<'a>,
+    variable: Variable,
+    key: Option<&str>,
+) -> Option<Cow<'a, [u8]>> {
     // CRS expands `%{tx.something}` at almost every match: TX keeps its names lower-case, so a
     // map lookup usually answers without a walk through all of TX.
     if let (Variable::Tx, Some(key)) = (variable, key) {
-        if let Some(value) = ctx.state.tx.get(key) {
-            return Some(value.clone());
+        let state: &'a super::TransactionState = ctx.state;
+        if let Some(value) = state.tx.get(key) {
+            return Some(Cow::Borrowed(value));
         }
     }
     let mut found = None;
     variable.each(ctx, &mut |k, v| {
         if found.is_none() && key.is_none_or(|key| k.eq_ignore_ascii_case(key.as_bytes())) {
-            found = Some(v.into_owned());
+            found = Some(v);
         }
     });
     found

@@ -36,12 +36,18 @@ pub fn each<'a>(ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
     // nothing (`%{rule.msg}` inside msg is meaningless anyway).
     if let Some(msg) = &metadata.msg {
         if !msg.mentions("rule") {
-            f(Cow::Borrowed(b"msg"), Cow::Owned(msg.expand(ctx)));
+            f(
+                Cow::Borrowed(b"msg"),
+                Cow::Owned(msg.expand(ctx).into_owned()),
+            );
         }
     }
     if let Some(logdata) = &metadata.logdata {
         if !logdata.mentions("rule") {
-            f(Cow::Borrowed(b"logdata"), Cow::Owned(logdata.expand(ctx)));
+            f(
+                Cow::Borrowed(b"logdata"),
+                Cow::Owned(logdata.expand(ctx).into_owned()),
+            );
         }
     }
 }
