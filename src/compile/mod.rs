@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 pub use rule::{DefaultAction, Entry, Rule, RuleLink};
 
+use crate::engine::byte_set::ByteSet;
 use crate::seclang::{self, Directive};
 
 /// Where rules come from, in the order nginx's configuration gives them.
@@ -367,25 +368,36 @@ impl Ruleset {
                 }
             }
         }
-        // Transformations are final only now (SecDefaultAction, SecRuleUpdateActionById).
-        let stale = |rule: &Rule| {
-            rule.links
-                .iter()
-                .any(|link| link.prefilter != link.computed_prefilter())
-        };
+        // Transformations are final only now (SecDefaultAction, SecRuleUpdateActionById). A
+        // phase shared with a parent's rule set and unchanged keeps being shared.
         for entries in ruleset.phases.iter_mut() {
-            if !entries
+            let fresh: Vec<Option<Vec<Option<ByteSet>>>> = entries
                 .iter()
-                .any(|entry| matches!(entry, Entry::Rule(rule) if stale(rule)))
-            {
+                .map(|entry| match entry {
+                    Entry::Rule(rule) => {
+                        let computed: Vec<_> = rule
+                            .links
+                            .iter()
+                            .map(RuleLink::computed_prefilter)
+                            .collect();
+                        let stale = rule
+                            .links
+                            .iter()
+                            .zip(&computed)
+                            .any(|(l, p)| l.prefilter != *p);
+                        stale.then_some(computed)
+                    }
+                    Entry::Marker(_) => None,
+                })
+                .collect();
+            if fresh.iter().all(Option::is_none) {
                 continue;
             }
-            for entry in std::sync::Arc::make_mut(entries).iter_mut() {
-                if let Entry::Rule(rule) = entry {
-                    if stale(rule) {
-                        for link in &mut std::sync::Arc::make_mut(rule).links {
-                            link.prefilter = link.computed_prefilter();
-                        }
+            for (entry, fresh) in std::sync::Arc::make_mut(entries).iter_mut().zip(fresh) {
+                if let (Entry::Rule(rule), Some(fresh)) = (entry, fresh) {
+                    let links = &mut std::sync::Arc::make_mut(rule).links;
+                    for (link, prefilter) in links.iter_mut().zip(fresh) {
+                        link.prefilter = prefilter;
                     }
                 }
             }
