@@ -28,13 +28,21 @@ pub fn line_start_literals(pattern: &str) -> Option<LineStart> {
     }
     let found = Extractor::new().extract(&syntax);
     // Exact literals are whole matches: `^msc_` matches a value if and only if it begins with
-    // `msc_` (or a line of it does). Inline flags could make part of the pattern case-sensitive
-    // again, which the answer here, blind to case, would not see.
+    // `msc_` (or a line of it does). The extractor reads other assertions as empty, so `^id$` or
+    // `^ab\b` also give exact literals although they need more than a prefix: with any assertion
+    // besides the leading anchor, the regex decides. Inline flags could make part of the pattern
+    // case-sensitive again, which the answer here, blind to case, would not see.
+    let other_assertions = !syntax
+        .properties()
+        .look_set()
+        .remove(Look::Start)
+        .remove(Look::StartLF)
+        .is_empty();
     let inline_flags = pattern
         .split("(?")
         .skip(1)
         .any(|after| after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '-'));
-    let decides = found.is_exact() && !inline_flags;
+    let decides = found.is_exact() && !inline_flags && !other_assertions;
     let mut literals: Vec<Vec<u8>> = found
         .literals()?
         .iter()
@@ -92,6 +100,10 @@ mod tests {
         let open = line_start_literals("^ab+c").expect("a prefix, not the whole match");
         assert_eq!(open.matches(b"abbc"), None);
         assert_eq!(open.matches(b"ac"), Some(false));
+        // Other assertions leave the answer to the regex, except where no literal begins.
+        let whole = line_start_literals("^id$").expect("a literal with an end anchor");
+        assert_eq!(whole.matches(b"identity"), None);
+        assert_eq!(whole.matches(b"name"), Some(false));
     }
 
     #[test]
@@ -114,6 +126,9 @@ mod tests {
             "^x(?:y|z)",
             "^ab+",
             "^a(?-i)b",
+            "^id$",
+            "^ab\\b",
+            "^(?:ab|abc)",
         ];
         let values: Vec<Vec<u8>> = [
             "msc_a",
@@ -135,6 +150,11 @@ mod tests {
             "aB",
             "AB",
             "abbb",
+            "id",
+            "ID",
+            "identity",
+            "ab c",
+            "abx",
         ]
         .iter()
         .map(|v| v.as_bytes().to_vec())
@@ -150,6 +170,6 @@ mod tests {
                 }
             }
         }
-        assert!(checked >= 60, "only {checked} answers checked");
+        assert!(checked >= 100, "only {checked} answers checked");
     }
 }
