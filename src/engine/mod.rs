@@ -73,8 +73,12 @@ pub struct TransactionState {
     pub opened: BTreeMap<collections::Collection, Vec<u8>>,
     /// The request body, once nginx read it for phase 2.
     pub request_body: Option<RequestBody>,
-    /// The rule being evaluated (RULE:id, RULE:msg, ...).
-    pub current_rule: Option<(u64, Arc<crate::engine::actions::RuleMetadata>)>,
+    /// The rule being evaluated (RULE:id, RULE:msg, ...): its phase and place in `rules`. A
+    /// place, not a shared pointer to the rule: taking a reference count for each of the
+    /// hundreds of rules a request meets cost more in nginx than the rest of their clean path.
+    pub current_rule: Option<(u8, usize)>,
+    /// The rule set being run.
+    pub rules: Option<Arc<Ruleset>>,
     /// When the transaction began (DURATION).
     pub started: Option<std::time::Instant>,
     /// The upstream's response, once nginx has it (phases 3 and 4).
@@ -97,6 +101,15 @@ pub struct Response {
 }
 
 impl TransactionState {
+    /// The rule being evaluated, if any.
+    pub fn current_rule(&self) -> Option<&Rule> {
+        let (phase, index) = self.current_rule?;
+        match self.rules.as_ref()?.entries(phase).get(index)? {
+            Entry::Rule(rule) => Some(rule),
+            Entry::Marker(_) => None,
+        }
+    }
+
     /// A variable of TX or of an opened persistent collection.
     pub fn get(&self, collection: collections::Collection, name: &str) -> Option<Vec<u8>> {
         if collection == collections::Collection::Tx {
@@ -221,6 +234,7 @@ impl Transaction {
             store: Some(Arc::clone(ruleset.collections())),
             started: Some(std::time::Instant::now()),
             unicode_map: ruleset.unicode_map().cloned(),
+            rules: Some(Arc::clone(&ruleset)),
             ..TransactionState::default()
         };
         Transaction {
@@ -263,7 +277,7 @@ impl Transaction {
             {
                 continue;
             }
-            self.state.current_rule = Some((rule.id, Arc::clone(&rule.metadata)));
+            self.state.current_rule = Some((phase, index - 1));
             let Some(matched) = self.evaluate(rule, request, &mut chains, &mut target_bytes) else {
                 continue;
             };

@@ -7,9 +7,11 @@ use super::Visit;
 use crate::engine::EvalContext;
 
 pub fn each<'a>(ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>) {
-    let Some((id, metadata)) = &ctx.state.current_rule else {
+    let state: &'a crate::engine::TransactionState = ctx.state;
+    let Some(rule) = state.current_rule() else {
         return;
     };
+    let (id, metadata) = (&rule.id, &*rule.metadata);
     f(
         Cow::Borrowed(b"id"),
         Cow::Owned(id.to_string().into_bytes()),
