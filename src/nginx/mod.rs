@@ -191,8 +191,61 @@ static NGX_HTTP_SECRULES_MODULE_CTX: ngx_http_module_t = ngx_http_module_t {
     merge_loc_conf: Some(merge_loc_conf),
 };
 
-// Exports `ngx_modules`, `ngx_module_names` and `ngx_module_order`, which `load_module` looks up.
-ngx::ngx_modules!(ngx_http_secrules_module);
+// What `load_module` looks up: the modules of this library, their names, and where ours goes
+// among nginx's own (ngx-rust's `ngx_modules!` exports an empty order, which appends the module
+// last; a filter appended last runs first, before nginx's copy filter has read file buffers into
+// memory, and phase 4 would see no static file's bytes).
+
+/// Module names, null-terminated, as nginx's C code reads them.
+#[repr(transparent)]
+pub struct CStrList<const N: usize>([*const c_char; N]);
+// SAFETY: the pointers are to 'static string literals, never written through.
+unsafe impl<const N: usize> Sync for CStrList<N> {}
+
+#[repr(transparent)]
+pub struct ModuleList([*const ngx_module_t; 2]);
+// SAFETY: nginx reads the list while loading, in the master process, before any other thread
+// exists; the one module it points to is ours, which nginx writes only then.
+unsafe impl Sync for ModuleList {}
+
+#[no_mangle]
+#[allow(non_upper_case_globals)]
+pub static ngx_modules: ModuleList =
+    ModuleList([ptr::addr_of!(ngx_http_secrules_module), ptr::null()]);
+
+#[no_mangle]
+#[allow(non_upper_case_globals)]
+pub static ngx_module_names: CStrList<2> =
+    CStrList([c"ngx_http_secrules_module".as_ptr(), ptr::null()]);
+
+/// nginx puts the module before the first of the names after its own that is loaded. As
+/// ModSecurity-nginx does: the body filter runs after the copy filter (bodies in memory) and
+/// before gzip (bodies as the upstream sent them), the header filter likewise.
+#[no_mangle]
+#[allow(non_upper_case_globals)]
+pub static ngx_module_order: CStrList<21> = CStrList([
+    c"ngx_http_chunked_filter_module".as_ptr(),
+    c"ngx_http_v2_filter_module".as_ptr(),
+    c"ngx_http_v3_filter_module".as_ptr(),
+    c"ngx_http_range_header_filter_module".as_ptr(),
+    c"ngx_http_gzip_filter_module".as_ptr(),
+    c"ngx_http_secrules_module".as_ptr(),
+    c"ngx_http_postpone_filter_module".as_ptr(),
+    c"ngx_http_ssi_filter_module".as_ptr(),
+    c"ngx_http_charset_filter_module".as_ptr(),
+    c"ngx_http_xslt_filter_module".as_ptr(),
+    c"ngx_http_image_filter_module".as_ptr(),
+    c"ngx_http_sub_filter_module".as_ptr(),
+    c"ngx_http_addition_filter_module".as_ptr(),
+    c"ngx_http_gunzip_filter_module".as_ptr(),
+    c"ngx_http_userid_filter_module".as_ptr(),
+    c"ngx_http_headers_filter_module".as_ptr(),
+    c"ngx_http_copy_filter_module".as_ptr(),
+    c"ngx_http_range_body_filter_module".as_ptr(),
+    c"ngx_http_not_modified_filter_module".as_ptr(),
+    c"ngx_http_slice_filter_module".as_ptr(),
+    ptr::null(),
+]);
 
 #[used]
 #[no_mangle]

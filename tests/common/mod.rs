@@ -42,11 +42,22 @@ pub fn module_path() -> PathBuf {
 
 /// A free loopback TCP port (bound and released; nginx binds it right after).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    // The kernel may give a port it just gave (and we released) again: a test asking for three
+    // got one twice, and nginx refused a plain and an `ssl` server sharing it. Never hand out a
+    // port twice in one test binary.
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// What curl saw.
