@@ -15,7 +15,9 @@
 //! For profilers, `SECRULES_BENCH_PROFILE=pl1/post-json:200` runs only that transaction that
 //! many times and exits, without criterion's timing loop: under `valgrind --tool=callgrind
 //! --toggle-collect='*run_transactions*'` this gives instruction counts per transaction that do
-//! not depend on what else the machine is doing.
+//! not depend on what else the machine is doing. `SECRULES_BENCH_PROFILE=pl1/get-clean:200:response`
+//! also runs what nginx runs after the request phases when the request passes: phases 3 and 4 on
+//! the benchmark backend's answer (200, `text/plain`, `ok`) and phase 5.
 
 use std::sync::Arc;
 
@@ -26,7 +28,7 @@ use secrules::compile::{RuleSource, Ruleset};
 /// benchmark (`benches/peer/`).
 #[path = "shared/traffic.rs"]
 mod traffic;
-use traffic::{entry_file, expected, traffic, transaction, Request};
+use traffic::{entry_file, expected, traffic, transaction, transaction_with_response, Request};
 
 const REPO_ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -37,6 +39,11 @@ fn entry_source(level: u8) -> RuleSource {
 /// The profiling mode (see the top of this file).
 fn profile(spec: &str) {
     let (which, count) = spec.split_once(':').unwrap_or((spec, "100"));
+    let (count, response) = match count.split_once(':') {
+        Some((count, "response")) => (count, true),
+        Some((_, other)) => panic!("unknown profiling option {other}"),
+        None => (count, false),
+    };
     let (level, name) = which.split_once('/').expect("pl<N>/<traffic>:<count>");
     let level: u8 = level
         .trim_start_matches("pl")
@@ -49,7 +56,7 @@ fn profile(spec: &str) {
         .find(|(n, _)| *n == name)
         .unwrap_or_else(|| panic!("no traffic type {name}"));
     let started = std::time::Instant::now();
-    let refused = run_transactions(&ruleset, &request, count);
+    let refused = run_transactions(&ruleset, &request, count, response);
     eprintln!(
         "{which}: {count} transactions, {refused} refused, {:?} each",
         started.elapsed() / count as u32
@@ -57,9 +64,19 @@ fn profile(spec: &str) {
 }
 
 #[inline(never)]
-fn run_transactions(ruleset: &Arc<Ruleset>, request: &Request, count: usize) -> usize {
+fn run_transactions(
+    ruleset: &Arc<Ruleset>,
+    request: &Request,
+    count: usize,
+    response: bool,
+) -> usize {
+    let run = if response {
+        transaction_with_response
+    } else {
+        transaction
+    };
     (0..count)
-        .filter(|_| transaction(ruleset, request).is_some())
+        .filter(|_| run(ruleset, request).is_some())
         .count()
 }
 

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 pub use rule::{DefaultAction, Entry, Rule, RuleLink};
 
 use crate::engine::byte_set::ByteSet;
+use crate::engine::PhaseScreen;
 use crate::seclang::{self, Directive};
 
 /// Where rules come from, in the order nginx's configuration gives them.
@@ -148,6 +149,8 @@ pub struct Ruleset {
     unicode_map: Option<std::sync::Arc<crate::engine::transformations::UnicodeMap>>,
     /// Shared with a parent context's rule set until this one changes a phase.
     phases: [std::sync::Arc<Vec<Entry>>; 5],
+    /// Each phase's rules as ruling them out by bytes reads them (shared along with the phase).
+    screens: [std::sync::Arc<PhaseScreen>; 5],
     /// `SecAudit*` and where records go (the writer shared with a parent context's rule set
     /// that writes to the same place).
     audit: crate::audit::config::AuditSettings,
@@ -190,6 +193,7 @@ impl Ruleset {
                 collections: Default::default(),
                 unicode_map: parent.unicode_map.clone(),
                 phases: parent.phases.clone(),
+                screens: parent.screens.clone(),
                 audit: parent.audit.clone(),
                 audit_writer: parent.audit_writer.clone(),
                 loaded_per_phase: parent.loaded_per_phase,
@@ -206,6 +210,7 @@ impl Ruleset {
                 collections: Default::default(),
                 unicode_map: None,
                 phases: Default::default(),
+                screens: Default::default(),
                 audit: Default::default(),
                 audit_writer: Default::default(),
                 loaded_per_phase: [0; 5],
@@ -402,6 +407,12 @@ impl Ruleset {
                 }
             }
         }
+        for (phase, entries) in ruleset.phases.iter().enumerate() {
+            let shared = parent.is_some_and(|p| std::sync::Arc::ptr_eq(entries, &p.phases[phase]));
+            if !shared {
+                ruleset.screens[phase] = std::sync::Arc::new(PhaseScreen::of(entries));
+            }
+        }
         Ok(ruleset)
     }
 
@@ -512,6 +523,11 @@ impl Ruleset {
     /// The phase's rules and markers, in order.
     pub fn entries(&self, phase: u8) -> &[Entry] {
         &self.phases[phase as usize - 1]
+    }
+
+    /// The phase's rules as ruling them out by bytes reads them, by entry index.
+    pub fn screen(&self, phase: u8) -> &PhaseScreen {
+        &self.screens[phase as usize - 1]
     }
 
     /// What each phase holds, spelled out (ids, where matches continue, actions, each link's

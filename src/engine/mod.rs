@@ -7,6 +7,7 @@ pub mod body;
 pub mod byte_set;
 pub mod collections;
 pub mod macros;
+mod matched_vars;
 pub mod operators;
 mod prefilter;
 pub mod regex;
@@ -19,6 +20,7 @@ use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub use prefilter::PhaseScreen;
 pub use report::Report;
 pub use request::RequestView;
 
@@ -27,6 +29,7 @@ use crate::audit::error_log::{MatchedValue, RuleMatch};
 use crate::audit::reference::Reference;
 use crate::compile::{BodyLimitAction, EngineMode, Entry, Rule, RuleLink, Ruleset};
 use actions::{store_setvar, Ctl, Disruptive, RuleSelector, TargetSpec};
+pub use matched_vars::MatchedVars;
 use variables::Value;
 
 /// What the transaction tells nginx to do instead of going on.
@@ -67,7 +70,7 @@ pub struct TransactionState {
     /// `SecArgumentSeparator` and `SecArgumentsLimit` of the ruleset.
     pub arguments: crate::compile::ArgumentSettings,
     /// MATCHED_VARS of the rule being evaluated: (name, value) of every match of the last link.
-    pub matched_vars: Vec<(String, Vec<u8>)>,
+    pub matched_vars: MatchedVars,
     /// The rule set's persistent collections, and the keys this transaction opened them under.
     pub store: Option<Arc<collections::Store>>,
     pub opened: BTreeMap<collections::Collection, Vec<u8>>,
@@ -213,6 +216,8 @@ pub struct Transaction {
     /// argument in most rules, and growing a list of 2,000 values anew per rule was 5% of a
     /// JSON POST's instructions.
     value_buffer: Vec<Value<'static>>,
+    /// The MATCHED_VARS being written by the link running, with the buffers of an earlier one.
+    matched_scratch: MatchedVars,
 }
 
 #[derive(Default)]
@@ -245,6 +250,7 @@ impl Transaction {
             overrides: Overrides::default(),
             report: Report::default(),
             value_buffer: Vec::new(),
+            matched_scratch: MatchedVars::default(),
         }
     }
 
@@ -260,10 +266,17 @@ impl Transaction {
         }
         let ruleset = Arc::clone(&self.ruleset);
         let entries = ruleset.entries(phase);
+        let screen = ruleset.screen(phase);
         let mut chains = transformations::ChainCache::default();
         let mut target_bytes = prefilter::TargetBytes::default();
         let mut index = 0;
         while index < entries.len() {
+            if target_bytes.screens_out(screen, index) {
+                // As when the rule's first link is ruled out in `evaluate_link`.
+                self.state.matched_vars.clear();
+                index += 1;
+                continue;
+            }
             let entry = &entries[index];
             index += 1;
             let Entry::Rule(rule) = entry else {
@@ -676,7 +689,7 @@ impl Transaction {
     ) -> Option<MatchedValue> {
         if link.targets.is_empty() {
             self.on_link_match(link, true, request);
-            return Some(MatchedValue::unconditional());
+            return Some(MatchedValue::bare());
         }
         let ctx = EvalContext {
             request,
@@ -702,6 +715,10 @@ impl Transaction {
             wants_captures,
             wants_reference,
         };
+        // MATCHED_VARS of this link, written as values match and put in place when all were
+        // tried (the values still to try see the previous link's).
+        let mut matched = std::mem::take(&mut self.matched_scratch);
+        matched.clear();
         // The values borrow the request and the transaction's state, so nothing is copied while
         // nothing matches (the clean path). A match changes that state (MATCHED_VAR, captures,
         // setvar), so from the first match on, the values still to try are copied first.
@@ -728,13 +745,15 @@ impl Transaction {
                     continue;
                 }
                 let mut groups = Vec::new();
-                if let Some(found) = try_value(&run, value, &mut groups, &ctx, chains) {
+                if let Some(found) = try_value(&run, value, &mut groups, &ctx, chains, &mut matched)
+                {
                     first = Some((index, found, groups));
                     break;
                 }
             }
             let Some((index, found, groups)) = first else {
                 self.value_buffer = recycle(values);
+                self.matched_scratch = matched;
                 self.state.matched_vars.clear();
                 return None;
             };
@@ -745,20 +764,25 @@ impl Transaction {
         };
         // Every value is tried (MATCHED_VARS holds all matches); like libmodsecurity, the last
         // match is the one the log line shows and whose groups `capture` keeps.
-        let mut matches: Vec<MatchedValue> = Vec::new();
+        let mut logged: Vec<MatchedValue> = Vec::new();
         let mut pending = first;
         let mut rest = rest.into_iter();
+        let mut first_match = true;
         loop {
             if let Some((found, groups)) = pending.take() {
-                self.state.matched_var = found.value.clone();
-                self.state.matched_var_name = found.variable.clone();
+                if let Some((name, value)) = matched.last() {
+                    matched_vars::overwrite(&mut self.state.matched_var, value);
+                    self.state.matched_var_name.clear();
+                    self.state.matched_var_name.push_str(name);
+                }
                 if wants_captures {
                     for (i, group) in groups.into_iter().enumerate() {
                         self.state.tx.insert(i.to_string(), group);
                     }
                 }
-                self.on_link_match(link, matches.is_empty(), request);
-                matches.push(found);
+                self.on_link_match(link, first_match, request);
+                first_match = false;
+                logged.extend(found);
             }
             let Some(value) = rest.next() else {
                 break;
@@ -771,19 +795,20 @@ impl Transaction {
                 state: &self.state,
             };
             let mut groups = Vec::new();
-            pending = try_value(&run(&ctx), &value, &mut groups, &ctx, chains)
+            pending = try_value(&run(&ctx), &value, &mut groups, &ctx, chains, &mut matched)
                 .map(|found| (found, groups));
         }
-        self.state.matched_vars = matches
-            .iter()
-            .map(|m| (m.variable.clone(), m.value.clone()))
-            .collect();
+        self.matched_scratch = std::mem::replace(&mut self.state.matched_vars, matched);
+        let Some(found) = logged.pop() else {
+            return Some(MatchedValue::bare());
+        };
         let mut reference = Reference::default();
-        for m in &mut matches {
+        for m in &mut logged {
             reference.append(&mut m.reference);
         }
-        let found = matches.pop()?;
-        Some(MatchedValue { reference, ..found })
+        let mut last = found;
+        reference.append(&mut last.reference);
+        Some(MatchedValue { reference, ..last })
     }
 }
 
@@ -798,7 +823,6 @@ fn recycle<'b>(mut values: Vec<Value<'_>>) -> Vec<Value<'b>> {
         .collect()
 }
 
-/// Tries one value of `link`: what the log line and MATCHED_VAR show if it matches.
 /// One link's run over its values: the link, its operator ready for the transaction's state,
 /// and what a match must collect.
 struct LinkRun<'l> {
@@ -810,46 +834,66 @@ struct LinkRun<'l> {
     /// matches (after which each remaining value gets a run of its own).
     operator: operators::Prepared<'l>,
     wants_captures: bool,
+    /// The rule is logged: a match keeps what the log line and `[ref]` show.
     wants_reference: bool,
 }
 
+/// Tries one value of `link`. On a match, adds its name and what matched to `matched`, and
+/// returns what the log line shows if the rule is logged (Some(None) if not).
 fn try_value(
     run: &LinkRun,
     value: &Value,
     groups: &mut Vec<Vec<u8>>,
     ctx: &EvalContext,
     chains: &mut transformations::ChainCache,
-) -> Option<MatchedValue> {
+    matched: &mut MatchedVars,
+) -> Option<Option<MatchedValue>> {
     let link = run.link;
-    let matched = match_value(
+    let mut found = false;
+    let mut write = |subject: &[u8]| {
+        found = true;
+        matched.push_with(|name, kept| {
+            value.write_name(name);
+            kept.extend_from_slice(subject);
+        });
+    };
+    match_value(
         run,
         value,
         run.wants_captures.then_some(groups),
         ctx,
         chains,
-    )?;
-    let reference = match run.wants_reference {
-        true => Reference::of_match(run.position, link, value, &matched, ctx),
-        false => Reference::default(),
-    };
-    Some(MatchedValue {
-        variable: value.name(),
-        value: matched,
+        &mut write,
+    );
+    if !found {
+        return None;
+    }
+    if !run.wants_reference {
+        return Some(None);
+    }
+    let (variable, kept) = matched.last().expect("just added");
+    let kept = kept.to_vec();
+    let reference = Reference::of_match(run.position, link, value, &kept, ctx);
+    Some(Some(MatchedValue {
+        variable: variable.to_string(),
+        value: kept,
         operator: link.operator.log_name(),
         parameter: link.operator.shown_parameter(&link.parameter, ctx),
         reference,
-    })
+    }))
 }
 
 /// Runs `link`'s operator on one value: after its transformations, or with `multiMatch` on the
-/// value as it is and after every transformation that changed it. Returns the value that matched.
+/// value as it is and after every transformation that changed it. Hands `on_match` the value
+/// that matched.
 fn match_value(
     run: &LinkRun,
     value: &Value,
     mut captures: Option<&mut Vec<Vec<u8>>>,
     ctx: &EvalContext,
     chains: &mut transformations::ChainCache,
-) -> Option<Vec<u8>> {
+    on_match: &mut dyn FnMut(&[u8]),
+) {
     let link = run.link;
     let mut test_subject = |candidate: &Subject| {
         let matched = run.operator.operator().is_some_and(|operator| {
@@ -868,15 +912,21 @@ fn match_value(
             Some(present) => Subject::with_byte_set(&transformed, present),
             None => Subject::new(&transformed),
         };
-        return test_subject(&subject).then(|| transformed.into_owned());
+        if test_subject(&subject) {
+            on_match(&transformed);
+        }
+        return;
     }
-    chains.first_candidate(
+    let candidate = chains.first_candidate(
         &link.transformations,
         &value.value,
         value.stable,
         ctx.state.unicode_map.as_deref(),
         test_subject,
-    )
+    );
+    if let Some(candidate) = candidate {
+        on_match(&candidate);
+    }
 }
 
 /// The processor a Content-Type selects: urlencoded forms (that media type exactly) and
@@ -902,12 +952,16 @@ fn numeric_value_of(text: &[u8]) -> i64 {
 }
 
 impl MatchedValue {
-    fn unconditional() -> MatchedValue {
+    /// The match of a link without targets (`SecAction`), and what a match of a rule that is
+    /// not logged keeps: nothing to show, so nothing allocated.
+    fn bare() -> MatchedValue {
+        static NO_PARAMETER: std::sync::LazyLock<Arc<str>> =
+            std::sync::LazyLock::new(|| Arc::from(""));
         MatchedValue {
             variable: String::new(),
             value: Vec::new(),
             operator: "UnconditionalMatch",
-            parameter: Arc::from(""),
+            parameter: Arc::clone(&NO_PARAMETER),
             reference: Reference::default(),
         }
     }

@@ -7,7 +7,7 @@ use super::byte_set::{self, ByteSet};
 use super::transformations::ChainCache;
 use super::variables::{Target, Value, UNNUMBERED};
 use super::EvalContext;
-use crate::compile::RuleLink;
+use crate::compile::{Entry, RuleLink};
 
 /// Whether `value` holds none of the bytes `link` needs. The value's byte set is worked out once
 /// per phase (kept by the transformation cache as the empty chain's); long values are not tested.
@@ -89,5 +89,78 @@ impl TargetBytes {
         }
         self.union[slot] = Some(union);
         union
+    }
+}
+
+/// What ruling a phase's rules out by bytes reads of them, side by side: for each entry, the
+/// bytes its first link needs and the slots of that link's targets. On clean traffic most rules
+/// are ruled out this way; read from the rules themselves (each its own allocation, its links
+/// and targets more), that cost a cache miss or several per rule in an nginx worker, where the
+/// rule set does not stay in cache between requests. Here the phase's screen is a few kilobytes.
+#[derive(Debug, Default)]
+pub struct PhaseScreen {
+    /// By entry index.
+    rules: Vec<RuleScreen>,
+    /// The slot lists the rules' ranges point into.
+    slots: Vec<u32>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct RuleScreen {
+    needed: ByteSet,
+    /// `slots[first..end]`; empty when the rule cannot be ruled out by bytes alone (no
+    /// prefilter, a target that is not request data or has no slot, no targets at all).
+    first: u32,
+    end: u32,
+}
+
+impl PhaseScreen {
+    pub fn of(entries: &[Entry]) -> PhaseScreen {
+        let mut screen = PhaseScreen::default();
+        for entry in entries {
+            let first = screen.slots.len() as u32;
+            let mut rule = RuleScreen {
+                needed: ByteSet::default(),
+                first,
+                end: first,
+            };
+            let link = match entry {
+                Entry::Rule(rule) => rule.links.first(),
+                Entry::Marker(_) => None,
+            };
+            if let Some((link, needed)) = link.and_then(|l| Some((l, l.prefilter?))) {
+                let screenable = !link.targets.is_empty()
+                    && link
+                        .targets
+                        .iter()
+                        .all(|t| t.is_request_data() && t.slot != UNNUMBERED);
+                if screenable {
+                    screen.slots.extend(link.targets.iter().map(|t| t.slot));
+                    rule.needed = needed;
+                    rule.end = screen.slots.len() as u32;
+                }
+            }
+            screen.rules.push(rule);
+        }
+        screen
+    }
+}
+
+impl TargetBytes {
+    /// Whether entry `index` of the phase is ruled out by what is known already: each target of
+    /// its first link has had its bytes worked out and none holds one the link needs. (False
+    /// does not mean the rule matches, only that the rule itself must be read.)
+    pub fn screens_out(&self, screen: &PhaseScreen, index: usize) -> bool {
+        let Some(rule) = screen.rules.get(index) else {
+            return false;
+        };
+        let slots = &screen.slots[rule.first as usize..rule.end as usize];
+        !slots.is_empty()
+            && slots
+                .iter()
+                .all(|&slot| match self.union.get(slot as usize) {
+                    Some(Some(Some(present))) => !rule.needed.intersects(present),
+                    _ => false,
+                })
     }
 }

@@ -58,16 +58,19 @@ impl Value<'_> {
     }
 
     pub fn name(&self) -> String {
-        let Some(key) = &self.key else {
-            return self.variable.to_string();
-        };
-        // Joined by hand: `format!` costs several times more, once for every value that matches.
-        let key = String::from_utf8_lossy(key);
-        let mut name = String::with_capacity(self.variable.len() + 1 + key.len());
-        name.push_str(self.variable);
-        name.push(':');
-        name.push_str(&key);
+        let mut name = String::new();
+        self.write_name(&mut name);
         name
+    }
+
+    /// Appends the name to `out`. Joined by hand: `format!` costs several times more, once for
+    /// every value that matches.
+    pub fn write_name(&self, out: &mut String) {
+        out.push_str(self.variable);
+        if let Some(key) = &self.key {
+            out.push(':');
+            out.push_str(&String::from_utf8_lossy(key));
+        }
     }
 }
 

@@ -35,12 +35,12 @@ pub fn each<'a>(variable: Variable, ctx: &EvalContext<'a>, f: &mut Visit<'a, '_>
         Variable::MatchedVar => f(NO_KEY, Cow::Borrowed(&ctx.state.matched_var)),
         Variable::MatchedVarName => f(NO_KEY, Cow::Borrowed(ctx.state.matched_var_name.as_bytes())),
         Variable::MatchedVars => {
-            for (name, value) in &ctx.state.matched_vars {
+            for (name, value) in ctx.state.matched_vars.iter() {
                 f(Cow::Borrowed(name.as_bytes()), Cow::Borrowed(value));
             }
         }
         Variable::MatchedVarsNames => {
-            for (name, _) in &ctx.state.matched_vars {
+            for (name, _) in ctx.state.matched_vars.iter() {
                 f(
                     Cow::Borrowed(name.as_bytes()),
                     Cow::Borrowed(name.as_bytes()),
