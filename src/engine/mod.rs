@@ -729,7 +729,10 @@ impl Transaction {
             };
             let mut values: Vec<Value> = recycle(std::mem::take(&mut self.value_buffer));
             for target in &link.targets {
-                target.values(&ctx, &mut values);
+                // A target none of whose values can match is not read at all.
+                if !target_bytes.target_ruled_out(link, target, &ctx, chains) {
+                    target.values(&ctx, &mut values);
+                }
             }
             if !removed.is_empty() {
                 values.retain(|v| {

@@ -55,15 +55,29 @@ impl TargetBytes {
         ctx: &EvalContext,
         chains: &mut ChainCache,
     ) -> bool {
+        link.prefilter.is_some()
+            && link
+                .targets
+                .iter()
+                .all(|target| self.target_ruled_out(link, target, ctx, chains))
+    }
+
+    /// Whether no value of `target` (one of `link`'s) can match: it is request data and none of
+    /// its values holds a byte the link needs.
+    pub fn target_ruled_out(
+        &mut self,
+        link: &RuleLink,
+        target: &Target,
+        ctx: &EvalContext,
+        chains: &mut ChainCache,
+    ) -> bool {
         let Some(needed) = &link.prefilter else {
             return false;
         };
-        link.targets.iter().all(|target| {
-            target.is_request_data()
-                && self
-                    .of(target, ctx, chains)
-                    .is_some_and(|present| !needed.intersects(&present))
-        })
+        target.is_request_data()
+            && self
+                .of(target, ctx, chains)
+                .is_some_and(|present| !needed.intersects(&present))
     }
 
     fn of(
