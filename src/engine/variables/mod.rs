@@ -69,7 +69,11 @@ impl Value<'_> {
         out.push_str(self.variable);
         if let Some(key) = &self.key {
             out.push(':');
-            out.push_str(&String::from_utf8_lossy(key));
+            // Checked as UTF-8 first: cheaper than the lossy conversion for the usual valid key.
+            match std::str::from_utf8(key) {
+                Ok(key) => out.push_str(key),
+                Err(_) => out.push_str(&String::from_utf8_lossy(key)),
+            }
         }
     }
 }
@@ -441,8 +445,9 @@ impl Variable {
 /// How a target picks members of a collection.
 #[derive(Clone, Debug)]
 pub enum Selector {
-    /// `:name`, compared case-insensitively.
-    Key(Vec<u8>),
+    /// `:name`, compared case-insensitively; kept in lower case (TX's names are) as text, so TX
+    /// is looked up without checking the name is UTF-8 each time.
+    Key(String),
     /// `:/regex/`, with what a key must begin with when the regex is anchored (most are).
     Regex(Rx, Option<LineStart>),
 }
@@ -458,12 +463,12 @@ impl Selector {
                 line_start_literals(pattern),
             ));
         }
-        Ok(Selector::Key(key.as_bytes().to_ascii_lowercase()))
+        Ok(Selector::Key(key.to_ascii_lowercase()))
     }
 
     fn selects(&self, key: &[u8]) -> bool {
         match self {
-            Selector::Key(wanted) => key.eq_ignore_ascii_case(wanted),
+            Selector::Key(wanted) => key.eq_ignore_ascii_case(wanted.as_bytes()),
             Selector::Regex(rx, start) => {
                 let answer = start.as_ref().and_then(|start| start.matches(key));
                 answer.unwrap_or_else(|| rx.matches(&Subject::new(key), None))
@@ -609,9 +614,7 @@ impl Target {
         // through every TX variable.
         if let (Variable::Tx, Some(Selector::Key(key))) = (self.variable, &self.selector) {
             let state: &'a super::TransactionState = ctx.state;
-            let found = std::str::from_utf8(key)
-                .ok()
-                .and_then(|k| state.tx.get_key_value(k));
+            let found = state.tx.get_key_value(key.as_str());
             if self.count {
                 out.push(Value {
                     variable: "TX",
