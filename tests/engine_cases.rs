@@ -820,6 +820,14 @@ fn rule_language_as_crs_uses_it() {
             log_contains: &[],
         },
         Case {
+            name: "a TX walk goes in name order whatever the order of the writes: the last match is logged",
+            rules: "SecAction \"id:60,phase:1,pass,nolog,setvar:tx.walk_c=3,setvar:tx.walk_a=1,setvar:tx.walk_d=4,setvar:tx.walk_b=2\"\nSecRule TX:/^walk_/ \"@rx \\d\" \"id:61,phase:1,pass,log,logdata:'%{MATCHED_VAR_NAME}=%{MATCHED_VAR}'\"",
+            request: Request::get("/"),
+            status: None,
+            logged: &[61],
+            log_contains: &["against variable `TX:walk_d' (Value: `4' )", "[data \"TX:walk_d=4\"]"],
+        },
+        Case {
             name: "REQBODY_PROCESSOR is known in phase 1 from the Content-Type (CRS 920400)",
             rules: "SecRule REQBODY_PROCESSOR \"@streq MULTIPART\" \"id:40,phase:1,pass,log\"",
             request: Request::multipart("b", "--b\nContent-Disposition: form-data; name=\"a\"\n\nx\n--b--\n"),
@@ -844,7 +852,7 @@ fn rule_language_as_crs_uses_it() {
             log_contains: &["Access denied with code 403 (phase 1). detected XSS using libinjection."],
         },
     ];
-    assert_eq!(check(&cases), 19);
+    assert_eq!(check(&cases), 20);
 }
 
 #[test]

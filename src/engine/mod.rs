@@ -17,7 +17,7 @@ pub mod transformations;
 pub mod variables;
 
 use std::cell::OnceCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 pub use prefilter::PhaseScreen;
@@ -59,8 +59,12 @@ pub struct LogMessage {
 /// Per-request state the rules read and write.
 #[derive(Default)]
 pub struct TransactionState {
-    /// TX, keys in lower case.
-    pub tx: BTreeMap<String, Vec<u8>>,
+    /// TX, keys in lower case. A hash map: CRS reads and writes TX by name hundreds of times
+    /// per request, and a B-tree's string comparisons along shared prefixes
+    /// (`inbound_anomaly_score_pl1`...) were most of that. foldhash, seeded at random: names can
+    /// come from the request (`tx.header_name_920450_%{...}`), and std's SipHash cost more than
+    /// the B-tree. Walks are sorted by name where the order shows (see `Target::values`).
+    pub tx: HashMap<String, Vec<u8>, foldhash::fast::RandomState>,
     pub matched_var: Vec<u8>,
     pub matched_var_name: String,
     /// ARGS_GET, parsed on first use.

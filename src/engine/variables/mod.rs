@@ -635,6 +635,7 @@ impl Target {
         let base = self.variable.name();
         let collection = self.variable.is_collection();
         let request_data = self.variable.is_request_data();
+        let first = out.len();
         let mut count = 0usize;
         self.variable.each(ctx, &mut |key, value| {
             if let Some(selector) = &self.selector {
@@ -662,6 +663,10 @@ impl Target {
                 value: Cow::Owned(count.to_string().into_bytes()),
                 stable: false,
             });
+        } else if self.variable == Variable::Tx {
+            // TX is a hash map; its values come in name order, as they did from the B-tree it
+            // was (which match is the last, and so logged, must not depend on hashing).
+            out[first..].sort_unstable_by(|a, b| a.key.cmp(&b.key));
         }
     }
 }
