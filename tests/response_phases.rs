@@ -15,17 +15,24 @@ fn get(port: u16, path: &str, headers: &[&str]) -> common::Response {
     curl(&refs)
 }
 
-/// Waits for nginx to write a log line containing `text` (the log phase runs after the response
-/// has left, so curl can be faster than it).
-fn wait_for_log(nginx: &Nginx, text: &str) -> String {
+/// Waits for nginx's error log to satisfy `done` (the log phase runs after the response has
+/// left, so curl can be faster than it); the log as last read.
+fn wait_for_log_until(nginx: &Nginx, done: impl Fn(&str) -> bool) -> String {
     for _ in 0..50 {
         let log = nginx.error_log();
-        if log.contains(text) {
+        if done(&log) {
             return log;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    panic!("no log line with {text:?}:\n{}", nginx.error_log());
+    nginx.error_log()
+}
+
+/// Waits for nginx to write a log line containing `text`.
+fn wait_for_log(nginx: &Nginx, text: &str) -> String {
+    let log = wait_for_log_until(nginx, |log| log.contains(text));
+    assert!(log.contains(text), "no log line with {text:?}:\n{log}");
+    log
 }
 
 #[test]
@@ -84,16 +91,7 @@ fn phase_3_denies_on_response_headers_before_anything_is_sent() {
     // Phase 5 ran for each request, the denied ones too. It runs after the response left, so
     // the log is read until the line of the last request is there.
     let count = |log: &str| log.lines().filter(|l| l.contains("[id \"5001\"]")).count();
-    let wait_for_count = |at_least: usize| {
-        for _ in 0..50 {
-            let log = nginx.error_log();
-            if count(&log) >= at_least {
-                return log;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        nginx.error_log()
-    };
+    let wait_for_count = |at_least: usize| wait_for_log_until(&nginx, |log| count(log) >= at_least);
     let log = wait_for_count(2);
     assert_eq!(count(&log), 2, "{log}");
     assert_eq!(get(port, "/status/y", &["user: admin"]).status, 403);

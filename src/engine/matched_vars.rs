@@ -31,7 +31,8 @@ impl MatchedVars {
     }
 
     pub fn last(&self) -> Option<(&str, &[u8])> {
-        self.iter().last()
+        let (name, value) = self.entries[..self.len].last()?;
+        Some((name, value))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
